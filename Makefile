@@ -1,0 +1,47 @@
+# The user's verbs. Each is a thin call into graders/ (python -m graders ...) or pytest.
+# `make help` lists them.
+
+PYTHON ?= .venv/bin/python
+VENV   := .venv
+# nbgrader shells out to alembic and the kernel spec starts `python`: use the venv's.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install release grade feedback demo check test test-slow test-all clean
+
+help:  ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install:  ## create .venv with the pinned dependencies (works offline here)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@$(PYTHON) -c "import torch, nbgrader; print('installed: torch', torch.__version__, '/ nbgrader', nbgrader.__version__)"
+
+release:  ## generate release/ (student notebooks) from source/ with nbgrader
+	$(PYTHON) -m graders release
+
+grade:  ## autograde submitted/ into autograded/, feedback/ and grades.csv
+	$(PYTHON) -m graders grade
+
+feedback:  ## rewrite feedback/ and grades.csv from results/ (after editing overrides.csv)
+	$(PYTHON) -m graders feedback
+
+demo:  ## grade the shipped example submissions (in demo/) and print the 0/1/2 table
+	$(PYTHON) -m graders demo
+
+check:  ## self-check a notebook: make check NB=release/TP1_micrograd/micrograd.ipynb
+	@test -n "$(NB)" || { echo "usage: make check NB=path/to/notebook.ipynb"; exit 2; }
+	$(PYTHON) -m graders check "$(NB)"
+
+test:  ## the fast test suite (what a developer runs often)
+	$(PYTHON) -m pytest -q -m "not slow"
+
+test-slow:  ## the slow tests: whole notebooks in real kernels (CI runs them too)
+	$(PYTHON) -m pytest -q -m slow
+
+test-all: test test-slow  ## both
+
+clean:  ## remove scratch files and the demo (never a course run's data: submitted/, grades...)
+	rm -rf .work demo .pytest_cache
+	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +

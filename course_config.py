@@ -1,0 +1,105 @@
+"""The course's configuration: the one file an instructor edits.
+
+It is read two ways, so that there is no second file to keep in sync:
+
+- by ``graders`` (``graders/config.py`` imports it): the TP list, the 0/1/2 policy, paths;
+- by nbgrader itself, as its configuration file: the CLI takes it with
+  ``--JupyterApp.config_file=course_config.py`` and ``graders`` loads the same ``c``.
+  (Do not add an ``nbgrader_config.py``: nbgrader would load it too, and it would win.)
+
+Every setting is documented where it is defined. Times are wall-clock times in the time
+zone given with them.
+"""
+from datetime import timedelta
+
+# ----------------------------------------------------------------------------------
+# The course
+# ----------------------------------------------------------------------------------
+
+#: nbgrader's course id (stored in the gradebook, shown in feedback).
+COURSE_ID = "dl-course"
+
+#: Time zone of every due date below (an IANA name).
+TIME_ZONE = "Europe/Paris"
+
+#: The practicals, in course order.
+#:   id        nbgrader's assignment id: the folder name under source/ and release/
+#:   title     shown in feedback and in the grade table
+#:   due       deadline, "YYYY-MM-DD HH:MM" in TIME_ZONE (the end of the class)
+#:   cell_timeout  seconds one cell may run under grading before it is interrupted
+#:   notebook_timeout  seconds the whole notebook may take under grading
+TPS = [
+    dict(id="TP1_micrograd", title="micrograd: autograd and an MLP from scratch",
+         due="2026-09-15 18:00", cell_timeout=30, notebook_timeout=300),
+    dict(id="TP2_makemore", title="makemore: bigrams, NLL and the Bengio MLP",
+         due="2026-09-22 18:00", cell_timeout=60, notebook_timeout=300),
+    dict(id="TP3_mnist", title="tensors and training on MNIST",
+         due="2026-09-29 18:00", cell_timeout=60, notebook_timeout=300),
+    dict(id="TP4_gpt", title="a GPT from scratch on tiny Shakespeare",
+         due="2026-10-06 18:00", cell_timeout=60, notebook_timeout=300),
+    dict(id="TP5_convnets", title="convnets on CIFAR-10",
+         due="2026-10-13 18:00", cell_timeout=60, notebook_timeout=300),
+    dict(id="TP6_generative", title="VAE and diffusion from scratch",
+         due="2026-10-20 18:00", cell_timeout=60, notebook_timeout=300),
+]
+
+#: The class list: every student who should hand something in. Students found in
+#: submitted/ but not listed here are graded too (and flagged in the table).
+STUDENTS = []
+
+# ----------------------------------------------------------------------------------
+# The 0/1/2 scale (DESIGN.md §4)
+# ----------------------------------------------------------------------------------
+
+#: Fraction of a TP's autograded points for a 1 ("a decent notebook").
+DECENT_FRACTION = 0.5
+
+#: Fraction of a TP's autograded points for a 2 ("all answers found, or nearly").
+COMPLETE_FRACTION = 0.9
+
+#: A submission stamped later than due + GRACE is late, and late gets 0.
+GRACE = timedelta(minutes=15)
+
+#: Weight of the TPs in the final course mark (the quiz has the rest), and the scale
+#: of that mark: the exported "tp_mark" is the TPs' share of a mark out of FINAL_SCALE.
+TP_WEIGHT = 0.5
+FINAL_SCALE = 20
+
+# ----------------------------------------------------------------------------------
+# Paths (relative to the repository root)
+# ----------------------------------------------------------------------------------
+
+#: Instructor overrides: a CSV with columns student,tp,grade,reason. Their grade wins
+#: over the computed one and is marked as an override in grades.csv.
+OVERRIDES_CSV = "overrides.csv"
+
+#: The exported table.
+GRADES_CSV = "grades.csv"
+
+#: One JSON result per graded submission: results/<student>/<TP>.json.
+RESULTS_DIRECTORY = "results"
+
+# ----------------------------------------------------------------------------------
+# nbgrader's own configuration
+# ----------------------------------------------------------------------------------
+try:
+    c = get_config()  # noqa: F821 -- defined when nbgrader (traitlets) loads this file
+except NameError:  # imported as a module by graders/
+    from traitlets.config import Config
+
+    c = Config()
+
+c.CourseDirectory.course_id = COURSE_ID
+# Autograde: warnings and progress bars write to stderr, and nbgrader gives a test cell
+# with any stderr output 0 points; drop such outputs before scoring (DESIGN.md §7).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"Warning|warn\(|it/s\]|s/it\]|\d+%\|"
+# A deleted test cell comes back from the gradebook, so it still counts (as a fail).
+c.OverwriteCells.add_missing_cells = True
+# An infinite loop is interrupted after the TP's cell_timeout (graders sets it per TP);
+# the notebook goes on with the next cell.
+c.Execute.interrupt_on_timeout = True
+c.Execute.timeout = 30
+# Output bombs: keep at most this many lines per output in the autograded notebook.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 100

@@ -1,0 +1,142 @@
+"""The course configuration (``course_config.py``) as Python objects.
+
+``course_config.py`` is both a Python module of settings and nbgrader's configuration
+file; this module loads it once and offers typed views of it. Nothing here holds a
+setting of its own.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = "course_config.py"
+
+
+@dataclass(frozen=True)
+class TP:
+    id: str
+    title: str
+    due: datetime          # timezone-aware
+    cell_timeout: int      # seconds
+    notebook_timeout: int  # seconds
+
+
+@dataclass(frozen=True)
+class Policy:
+    decent: float     # fraction of points for a 1
+    complete: float   # fraction of points for a 2
+    grace: timedelta  # allowed lateness
+
+
+class Course:
+    """A course directory (the repository root, or a demo copy) and its configuration.
+
+    ``root`` is where source/, release/, submitted/... live; the configuration is
+    read from ``root/course_config.py`` when there is one, else from the repository's.
+    """
+
+    def __init__(self, root: Path | str = ROOT):
+        self.root = Path(root).resolve()
+        path = self.root / CONFIG_FILE
+        if not path.exists():
+            path = ROOT / CONFIG_FILE
+        self.config_path = path
+        spec = importlib.util.spec_from_file_location("course_config", path)
+        self.module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.module)
+
+    # -- settings ------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.module.COURSE_ID
+
+    @cached_property
+    def tps(self) -> list[TP]:
+        """Every TP of the configuration, in course order."""
+        zone = ZoneInfo(self.module.TIME_ZONE)
+        return [TP(id=t["id"], title=t["title"],
+                   due=datetime.strptime(t["due"], "%Y-%m-%d %H:%M").replace(tzinfo=zone),
+                   cell_timeout=int(t["cell_timeout"]),
+                   notebook_timeout=int(t["notebook_timeout"]))
+                for t in self.module.TPS]
+
+    @property
+    def released_tps(self) -> list[TP]:
+        """The TPs that exist (have a folder under source/); the others are not graded."""
+        return [tp for tp in self.tps if (self.source_dir / tp.id).is_dir()]
+
+    def tp(self, tp_id: str) -> TP:
+        for tp in self.tps:
+            if tp.id == tp_id or tp.id.split("_")[0] == tp_id:
+                return tp
+        raise KeyError(f"unknown TP {tp_id!r}; course_config.py lists "
+                       + ", ".join(t.id for t in self.tps))
+
+    @property
+    def students(self) -> list[str]:
+        return list(self.module.STUDENTS)
+
+    @property
+    def policy(self) -> Policy:
+        m = self.module
+        return Policy(decent=m.DECENT_FRACTION, complete=m.COMPLETE_FRACTION, grace=m.GRACE)
+
+    @property
+    def tp_weight(self) -> float:
+        return self.module.TP_WEIGHT
+
+    @property
+    def final_scale(self) -> float:
+        return self.module.FINAL_SCALE
+
+    def nbgrader_config(self):
+        """nbgrader's Config, as ``course_config.py`` sets it, rooted at this course."""
+        from traitlets.config import Config
+
+        config = Config()
+        config.merge(self.module.c)
+        config.CourseDirectory.root = str(self.root)
+        return config
+
+    # -- paths ---------------------------------------------------------------------
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def release_dir(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def submitted_dir(self) -> Path:
+        return self.root / "submitted"
+
+    @property
+    def autograded_dir(self) -> Path:
+        return self.root / "autograded"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space of the grader (normalised submissions, the grading gradebook)."""
+        return self.root / ".work"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.root / self.module.RESULTS_DIRECTORY
+
+    @property
+    def grades_csv(self) -> Path:
+        return self.root / self.module.GRADES_CSV
+
+    @property
+    def overrides_csv(self) -> Path:
+        return self.root / self.module.OVERRIDES_CSV

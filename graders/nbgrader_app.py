@@ -1,0 +1,41 @@
+"""One place that builds nbgrader's API object for a course, with overrides.
+
+nbgrader is driven in-process through ``NbGraderAPI`` (no CLI start-up per call, see
+DESIGN.md §7) with the configuration of ``course_config.py``; callers add the few
+settings that vary per call (a TP's timeout, a scratch directory).
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+
+from .config import Course
+from .execute import grading_environment
+
+
+def make_api(course: Course, **settings):
+    """``NbGraderAPI`` for ``course``; ``settings`` like ``{"Execute.timeout": 60}``."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course.nbgrader_config()
+    for dotted, value in settings.items():
+        section, name = dotted.split(".")
+        setattr(config[section], name, value)
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    # nbgrader warns about every test cell it restores (the release's checksum is not the
+    # source's, by design); the notes that matter come from graders.normalise instead.
+    api.log.setLevel(logging.ERROR)
+    return api
+
+
+def run(call, *args, **kwargs) -> dict:
+    """Run an API call in the grading environment; raise if nbgrader reports failure."""
+    from sqlalchemy.exc import SAWarning
+
+    with grading_environment(), warnings.catch_warnings():
+        # nbgrader 0.9.6's gradebook code trips SQLAlchemy 2's autoflush warnings; harmless.
+        warnings.simplefilter("ignore", SAWarning)
+        result = call(*args, **kwargs)
+    return result

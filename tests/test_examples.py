@@ -1,0 +1,81 @@
+"""`make demo`: the example submissions of every TP get their expected grade and reason,
+the source notebooks score full marks under nbgrader's autograde, and no submitted file
+is changed by grading."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from graders import cli, examples, notebooks
+from graders.config import ROOT, Course
+from graders.grade import grade_course
+
+from .conftest import tree_digest
+
+COURSE = Course(ROOT)
+
+REASONS = {
+    "complete": r"^(\d+)/\1 points: complete$",
+    "partial": r"^[\d.]+/\d+ points: decent \([\d.]+ needed for a 2\)$",
+    "unmodified": r"^unmodified release notebook \(no answer written\)$",
+    "late": r"^late by 2 h 13 min$",
+    "invalid-json": r"^notebook is not valid JSON \(line \d+: .+\)$",
+    "tampered-tests": r"^[\d.]+/\d+ points: decent",
+    "infinite-loop": r"^[\d.]+/\d+ points: ",
+    "absent": r"^no submission$",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    if not COURSE.released_tps:
+        pytest.skip("no TP released yet")
+    root = tmp_path_factory.mktemp("demo") / "demo"
+    course, expected = cli.make_demo_course(root)
+    # the source notebook itself, handed in as a student would: it must score full marks
+    for tp in course.released_tps:
+        for src in notebooks.notebooks_in(course.source_dir / tp.id):
+            folder = course.submitted_dir / "source-notebook" / tp.id
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / src.name).write_bytes(src.read_bytes())
+    before = tree_digest(course.submitted_dir)
+    graded = grade_course(course, progress=False)
+    return course, expected, {(r.student, r.tp): r for r in graded}, before
+
+
+@pytest.mark.slow
+def test_examples_get_their_expected_grade_and_reason(demo):
+    course, expected, got, _ = demo
+    for student, tp, grade in expected + [(examples.ABSENT, t.id, 0) for t in course.released_tps]:
+        r = got[(student, tp)]
+        assert r.grade == grade, f"{student} {tp}: expected {grade}, got {r.grade} ({r.reason})"
+        assert re.match(REASONS[student], r.reason), f"{student} {tp}: reason {r.reason!r}"
+
+
+@pytest.mark.slow
+def test_source_notebook_scores_full_marks(demo):
+    course, _, got, _ = demo
+    for tp in course.released_tps:
+        r = got[("source-notebook", tp.id)]
+        failed = {o.grade_id: o.message for o in r.exercises if not o.passed}
+        assert not failed and r.points == r.max_points > 0, failed
+
+
+@pytest.mark.slow
+def test_complete_examples_pass_every_exercise_and_notes_are_right(demo):
+    course, _, got, _ = demo
+    tp1 = course.released_tps[0].id
+    assert all(o.passed for o in got[("complete", tp1)].exercises)
+    tampered = got[("tampered-tests", tp1)]
+    assert tampered.integrity and all("was edited; the original was restored" in n
+                                      for n in tampered.integrity)
+    loop = got[("infinite-loop", tp1)]
+    interrupted = [o for o in loop.exercises if "did not finish in time" in o.message]
+    assert interrupted, "the infinite loop should be interrupted by the cell timeout"
+
+
+@pytest.mark.slow
+def test_grading_leaves_submitted_files_byte_identical(demo):
+    course, _, _, before = demo
+    assert tree_digest(course.submitted_dir) == before

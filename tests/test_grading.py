@@ -1,0 +1,89 @@
+"""The grading pipeline end to end on the toy course: real nbgrader, real kernels."""
+from __future__ import annotations
+
+import csv
+
+from graders import results
+from graders.grade import grade_course
+
+from . import toy_course
+from .conftest import answered, submit, toy_release_nb, tree_digest
+
+
+def grade_all(course):
+    graded = grade_course(course, progress=False)
+    return {(r.student): r for r in graded}
+
+
+def test_grades_reasons_and_table(toy_course_copy):
+    course = toy_course_copy
+    submit(course, "alice", answered(course), timestamp="2026-09-15 15:00:00.000000 UTC")
+    submit(course, "bob", answered(course, cube=None))                      # 3/5: a 1
+    # due 18:00 in Paris (16:00 UTC), 15 min of grace
+    submit(course, "dave", answered(course), timestamp="2026-09-15 18:10:00 +02:00")  # in the grace
+    submit(course, "erin", answered(course), timestamp="2026-09-15 16:16:00 UTC")
+    submit(course, "frank", answered(course), timestamp="2026-09-15 18:15:01")  # no zone: Paris
+    submit(course, "gina", toy_release_nb(course))
+    submit(course, "hugo", '{"cells": [', name=toy_course.NOTEBOOK)
+    submit(course, "ivan", answered(course, square="return x * 2"))         # visible passes, hidden fails
+    before = tree_digest(course.submitted_dir)
+
+    got = grade_all(course)
+
+    assert tree_digest(course.submitted_dir) == before, "grading changed a submitted file"
+    expect = {
+        "alice": (2, "5/5 points: complete"),
+        "bob": (1, "3/5 points: decent (4.5 needed for a 2)"),
+        "carol": (0, "no submission"),                   # on the class list, nothing handed in
+        "dave": (2, "5/5 points: complete"),
+        "erin": (0, "late by 16 min"),
+        "frank": (0, "late by 15 min 1 s"),
+        "gina": (0, "unmodified release notebook (no answer written)"),
+        "ivan": (0, "2/5 points: below the 2.5 needed for a 1"),
+    }
+    for student, (grade, reason) in expect.items():
+        assert (got[student].grade, got[student].reason) == (grade, reason), student
+    assert got["hugo"].grade == 0 and got["hugo"].reason.startswith("notebook is not valid JSON")
+
+    square = {o.grade_id: o for o in got["ivan"].exercises}["toy_square"]
+    assert not square.passed and square.message == "a hidden test failed (AssertionError)"
+    cube = {o.grade_id: o for o in got["bob"].exercises}["toy_cube"]
+    assert cube.message.startswith("not answered yet")
+
+    rows = {r["student"]: r for r in csv.DictReader(course.grades_csv.open())}
+    assert rows["alice"][toy_course.TP_ID] == "2" and rows["alice"]["tp_mark"] == "10.00"
+    assert rows["bob"]["tp_mark"] == "5.00"
+    assert rows["carol"][f"{toy_course.TP_ID} reason"] == "no submission"
+    assert rows["hugo"]["flags"].startswith("not on the class list")
+    assert results.load(results.path_of(course.results_dir, "alice", toy_course.TP_ID)).grade == 2
+
+
+def test_edited_test_cells_are_restored_and_reported(toy_course_copy):
+    course = toy_course_copy
+    nb = answered(course, square="return 0", cube="return 0")
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "assert True"
+    submit(course, "mallory", nb)
+    r = grade_all(course)["mallory"]
+    assert r.grade == 0 and r.points == 0
+    assert "test cell toy_square was edited; the original was restored" in r.integrity
+
+
+def test_feedback_never_shows_hidden_tests(toy_course_copy):
+    course = toy_course_copy
+    submit(course, "ivan", answered(course, square="return x * 2", cube="return x"))
+    grade_all(course)
+    html = (course.feedback_dir / "ivan" / toy_course.TP_ID / "feedback.html").read_text()
+    assert html.count("a hidden test failed") == 2
+    for secret in ("square(-3)", "cube(2)", "BEGIN HIDDEN", "hidden: "):
+        assert secret not in html
+
+
+def test_infinite_loop_is_interrupted(toy_course_copy):
+    course = toy_course_copy
+    submit(course, "loop", answered(course, square="while True: pass"))
+    r = grade_all(course)["loop"]
+    square = {o.grade_id: o for o in r.exercises}["toy_square"]
+    assert not square.passed and "did not finish in time" in square.message
+    assert r.points == 2 and r.grade == 0     # cube still graded after the interrupt
