@@ -24,7 +24,7 @@ def files(folder):
 
 
 def test_every_source_tp_is_configured():
-    on_disk = {p.name for p in COURSE.source_dir.iterdir() if p.is_dir()}
+    on_disk = {p.name for p in COURSE.source_dir.glob("*") if p.is_dir()}
     assert on_disk <= {tp.id for tp in COURSE.tps}, "a folder of source/ is not in course_config.TPS"
 
 
