@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install release grade feedback demo check test test-slow test-all clean
+.PHONY: help install release grade grade-one feedback demo check test test-slow test-all clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,10 @@ release:  ## generate release/ (student notebooks) from source/ with nbgrader
 
 grade:  ## autograde submitted/ into autograded/, feedback/ and grades.csv
 	$(PYTHON) -m graders grade
+
+grade-one:  ## one submission, for CI: make grade-one STUDENT=alice TP=TP1 [NB=path]
+	@test -n "$(STUDENT)" -a -n "$(TP)" || { echo "usage: make grade-one STUDENT=id TP=TP1 [NB=path]"; exit 2; }
+	$(PYTHON) -m graders grade-one --student "$(STUDENT)" --tp "$(TP)" $(if $(NB),--path "$(NB)")
 
 feedback:  ## rewrite feedback/ and grades.csv from results/ (after editing overrides.csv)
 	$(PYTHON) -m graders feedback

@@ -33,6 +33,31 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_grade_one(args) -> int:
+    """One student's one TP: the result JSON and the feedback page. Exit 0 whenever
+    grading itself worked, whatever the grade."""
+    import json
+
+    from . import feedback, overrides
+    from .autograde import Grader
+    from .submissions import Submission
+
+    course = Course(args.root)
+    tp = course.tp(args.tp)
+    path = Path(args.path) if args.path else course.submitted_dir / args.student / tp.id
+    sub = Submission.at(args.student, tp.id, path) if path.exists() else None
+    result = Grader(course).grade(sub, tp, args.student)
+    saved = results.save(result, course.results_dir)
+    shown = overrides.apply(result, overrides.load(course))
+    page = feedback.write(course, shown)
+    if args.json:
+        print(json.dumps(shown.to_dict(), ensure_ascii=False))
+    else:
+        print(f"{args.student} {tp.id}: {shown.grade} ({shown.reason})\n"
+              f"result: {saved}\nfeedback: {page}")
+    return 0
+
+
 def cmd_feedback(args) -> int:
     from .grade import publish
 
@@ -107,6 +132,12 @@ def main(argv=None) -> int:
     p.add_argument("--tp", action="append", help="only this TP (repeatable)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("grade-one", help="grade one student's TP into results/ (for CI)")
+    p.add_argument("--student", required=True)
+    p.add_argument("--tp", required=True, help="TP id or short name (TP1)")
+    p.add_argument("--path", help="folder or notebook (default submitted/<student>/<TP>)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_grade_one)
     p = sub.add_parser("feedback", help="feedback pages and grades.csv from stored results")
     p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("demo", help="grade the example submissions in a scratch course")

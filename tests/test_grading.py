@@ -87,3 +87,27 @@ def test_infinite_loop_is_interrupted(toy_course_copy):
     square = {o.grade_id: o for o in r.exercises}["toy_square"]
     assert not square.passed and "did not finish in time" in square.message
     assert r.points == 2 and r.grade == 0     # cube still graded after the interrupt
+
+
+def test_grade_one_writes_the_json_that_grade_aggregates(toy_course_copy, capsys):
+    import json
+
+    from graders.cli import main
+
+    course = toy_course_copy
+    folder = submit(course, "alice", answered(course, cube=None))
+    assert main(["--root", str(course.root), "grade-one", "--student", "alice", "--tp", "TP0",
+                 "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["grade"], shown["points"], shown["max_points"]) == (1, 3.0, 5.0)
+    assert [e["passed"] for e in shown["exercises"]] == [True, False]
+    assert (course.feedback_dir / "alice" / toy_course.TP_ID / "feedback.html").is_file()
+    # a broken notebook is a grade, not a grader failure
+    (folder / "other.ipynb").write_text("not json")
+    assert main(["--root", str(course.root), "grade-one", "--student", "bob", "--tp", "TP0",
+                 "--path", str(folder / "other.ipynb"), "--json"]) == 0
+    bob = json.loads(capsys.readouterr().out)
+    assert bob["grade"] == 0 and bob["reason"].startswith("notebook is not valid JSON")
+    # make grade aggregates the same stored results
+    from graders.grade import publish
+    assert {(r.student, r.grade) for r in publish(course)} == {("alice", 1), ("bob", 0)}
