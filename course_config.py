@@ -66,6 +66,26 @@ TP_WEIGHT = 0.5
 FINAL_SCALE = 20
 
 # ----------------------------------------------------------------------------------
+# The grading sandbox (graders/sandbox.py): limits of each student's kernel
+# ----------------------------------------------------------------------------------
+
+#: Run each kernel isolated (bubblewrap, cgroups, rlimits: whatever the machine allows).
+SANDBOX = True
+
+#: Memory the kernel may use; past it, the kernel is killed and the rest of the
+#: notebook scores 0.
+KERNEL_MEMORY_MB = 4096
+
+#: Processes (threads included) the kernel may run at once: stops fork bombs.
+KERNEL_MAX_PROCESSES = 256
+
+#: Largest file the kernel may write.
+KERNEL_MAX_FILE_MB = 512
+
+#: Output kept per cell; a cell printing more is truncated (not failed).
+MAX_OUTPUT_BYTES = 2_000_000
+
+# ----------------------------------------------------------------------------------
 # Paths (relative to the repository root)
 # ----------------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ import shutil
 import time
 from pathlib import Path
 
-from . import nbgrader_app, notebooks, outcomes, policy, release
-from .config import TP, Course
+from . import integrity, nbgrader_app, notebooks, outcomes, policy, release, sandbox
+from .config import ROOT, TP, Course
 from .normalise import normalise
 from .results import Result
 from .submissions import TIMESTAMP_FILE, Submission
@@ -30,6 +30,16 @@ class Grader:
         self.db_url = f"sqlite:///{course.root / 'gradebook.db'}"
         self._release: dict[str, list[Path]] = {}
         self._apis: dict[str, object] = {}
+        self._env: dict[str, str] = {}
+        self.protections = ["none: SANDBOX is off in course_config.py"]
+        m = course.module
+        if m.SANDBOX:
+            jupyter_path, self._sandbox = sandbox.prepare(
+                course.work_dir, hide=[course.root, ROOT],
+                memory_bytes=m.KERNEL_MEMORY_MB * 2**20, max_processes=m.KERNEL_MAX_PROCESSES,
+                max_file_bytes=m.KERNEL_MAX_FILE_MB * 2**20)
+            self._env["JUPYTER_PATH"] = str(jupyter_path)
+            self.protections = sandbox.protections(self._sandbox)
 
     # -- per TP, once ----------------------------------------------------------------
     def pristine(self, tp: TP) -> list[Path]:
@@ -46,11 +56,29 @@ class Grader:
 
     def _api(self, tp: TP):
         if tp.id not in self._apis:
-            self._apis[tp.id] = nbgrader_app.make_api(
-                self.course,
-                **{"CourseDirectory.submitted_directory": str(self._normalised_root),
-                   "CourseDirectory.db_url": self.db_url,
-                   "Execute.timeout": tp.cell_timeout})
+            from nbconvert.preprocessors import ClearMetadataPreprocessor
+            from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata,
+                                                IgnorePattern, LimitOutput, SaveAutoGrades)
+
+            from .preprocessors import LimitedExecute
+
+            settings = {
+                "CourseDirectory.submitted_directory": str(self._normalised_root),
+                "CourseDirectory.db_url": self.db_url,
+                # nbgrader's own list, with Execute replaced by the limited one
+                "Autograde.autograde_preprocessors": [
+                    LimitedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
+                "Execute.timeout": tp.cell_timeout,
+                "LimitedExecute.notebook_timeout": tp.notebook_timeout,
+                "LimitedExecute.max_output_bytes": self.course.module.MAX_OUTPUT_BYTES,
+            }
+            if self._env:
+                settings.update({
+                    "LimitedExecute.kernel_name": sandbox.SPEC_NAME,
+                    "KernelManager.transport": "ipc",
+                    "KernelManager.ip": sandbox.ipc_address(self.course.work_dir)})
+            self._apis[tp.id] = nbgrader_app.make_api(self.course, **settings)
         return self._apis[tp.id]
 
     @property
@@ -63,7 +91,7 @@ class Grader:
         if sub is None or not sub.notebooks:
             return Result(student, tp.id, *_grade_tuple(policy.NO_SUBMISSION))
         t0 = time.perf_counter()
-        result = Result(student, tp.id, 0, "")
+        result = Result(student, tp.id, 0, "", sandbox=self.protections)
         pristine = self.pristine(tp)
         try:
             when = sub.timestamp(self.course.module.TIME_ZONE)
@@ -87,14 +115,24 @@ class Grader:
             else:
                 try:
                     student_nb = notebooks.read(sent)
+                    if not student_nb.cells:
+                        raise notebooks.NotebookError("notebook has no cells")
                 except notebooks.NotebookError as e:
                     unreadable = f"{sent.name}: {e}" if len(pristine) > 1 else str(e)
                     student_nb = release_nb
             norm = normalise(student_nb, release_nb)
             result.repairs += norm.repairs
             result.integrity += norm.integrity
+            result.integrity += integrity.scan(
+                [c.source for c in norm.nb.cells if c.cell_type == "code"
+                 and (notebooks.is_solution(c) or not notebooks.meta(c))])
             answered = answered or not norm.unmodified
             notebooks.write(norm.nb, target / release_path.name)
+        ignored = sorted(p.name for p in sub.folder.iterdir()
+                         if p.is_file() and p.suffix != ".ipynb" and p.name != TIMESTAMP_FILE)
+        if ignored:
+            result.repairs.append("files ignored (grading uses the TP's own copies): "
+                                  + ", ".join(ignored))
         if (sub.folder / TIMESTAMP_FILE).is_file():
             shutil.copyfile(sub.folder / TIMESTAMP_FILE, target / TIMESTAMP_FILE)
         result.timings["normalise_s"] = round(time.perf_counter() - t0, 3)
@@ -105,7 +143,9 @@ class Grader:
         # 3. autograde
         t1 = time.perf_counter()
         api = self._api(tp)
-        log = nbgrader_app.run(api.autograde, tp.id, student, force=True, create=True)
+        log = nbgrader_app.run(api.autograde, tp.id, student, force=True, create=True,
+                               env=self._env)
+        sandbox.cleanup_cgroups()
         result.timings["autograde_s"] = round(time.perf_counter() - t1, 3)
 
         # 4. points and messages

@@ -17,7 +17,7 @@ from nbformat import NotebookNode
 
 
 @contextmanager
-def grading_environment(mode: str = "autograde"):
+def grading_environment(mode: str = "autograde", **extra: str):
     """Environment for a kernel started from here.
 
     The kernel spec ``python3`` starts ``python`` from PATH, and nbgrader shells out
@@ -32,6 +32,7 @@ def grading_environment(mode: str = "autograde"):
     # Warnings go to stderr, and nbgrader scores any test cell with stderr output 0.
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.update(extra)
     try:
         yield
     finally:

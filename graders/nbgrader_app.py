@@ -30,11 +30,11 @@ def make_api(course: Course, **settings):
     return api
 
 
-def run(call, *args, **kwargs) -> dict:
-    """Run an API call in the grading environment; raise if nbgrader reports failure."""
+def run(call, *args, env: dict | None = None, **kwargs) -> dict:
+    """Run an API call in the grading environment (plus ``env``); nbgrader's result dict."""
     from sqlalchemy.exc import SAWarning
 
-    with grading_environment(), warnings.catch_warnings():
+    with grading_environment(**(env or {})), warnings.catch_warnings():
         # nbgrader 0.9.6's gradebook code trips SQLAlchemy 2's autoflush warnings; harmless.
         warnings.simplefilter("ignore", SAWarning)
         result = call(*args, **kwargs)

@@ -23,6 +23,7 @@ class Result:
     integrity: list[str] = field(default_factory=list)  # for the instructor to review
     submitted_at: str | None = None                     # ISO 8601, from timestamp.txt
     override: bool = False                              # grade set by the instructor
+    sandbox: list[str] = field(default_factory=list)    # the isolation grading ran under
     timings: dict[str, float] = field(default_factory=dict)  # seconds, by step
 
     def to_dict(self) -> dict:

@@ -33,14 +33,14 @@ def source_notebook() -> nbformat.NotebookNode:
                       "    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION",
                       metadata=_meta("toy_square_solution", solution=True)),
         new_code_cell("assert square(2) == 4, f'expected 4, got {square(2)}'\n"
-                      "### BEGIN HIDDEN TESTS\nassert square(-3) == 9, 'hidden: square(-3)'\n"
+                      "### BEGIN HIDDEN TESTS\nassert float(square(-3)) == 9.0, 'hidden: square(-3)'\n"
                       "### END HIDDEN TESTS",
                       metadata=_meta("toy_square", grade=True, locked=True, points=3)),
         new_code_cell('def cube(x):\n    """Inputs: a number x. Returns x cubed."""\n'
                       "    ### BEGIN SOLUTION\n    return x ** 3\n    ### END SOLUTION",
                       metadata=_meta("toy_cube_solution", solution=True)),
         new_code_cell("assert cube(1) == 1, f'expected 1, got {cube(1)}'\n"
-                      "### BEGIN HIDDEN TESTS\nassert cube(2) == 8, 'hidden: cube(2)'\n"
+                      "### BEGIN HIDDEN TESTS\nassert float(cube(2)) == 8.0, 'hidden: cube(2)'\n"
                       "### END HIDDEN TESTS",
                       metadata=_meta("toy_cube", grade=True, locked=True, points=2)),
     ]

@@ -1,0 +1,213 @@
+"""Hostile and broken submissions (DESIGN.md §5): each gets a grade and a clear reason,
+no submitted file changes, and one of them never spoils another's grade.
+
+All of them are graded in one batch with honest students around them, so that an
+attack on the gradebook or on the grader would show in the others' grades."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from graders import notebooks
+from graders.grade import grade_course
+
+from . import toy_course
+from .conftest import answered, submit, tree_digest
+
+pytestmark = pytest.mark.slow  # ~25 submissions, some of them slow on purpose
+
+GOOD_SQUARE = "return x * x"
+
+
+def with_cell(course, code, square=GOOD_SQUARE, cube="return x ** 3"):
+    """The toy answers, plus a cell of the student's own right after the first answer."""
+    nb = answered(course, square=square, cube=cube)
+    idx = next(i for i, c in enumerate(nb.cells) if notebooks.grade_id(c) == "toy_square_solution")
+    nb.cells.insert(idx + 1, new_code_cell(code))
+    return nb
+
+
+GRADEBOOK_ATTACK = """
+import glob, os, sqlite3
+for path in glob.glob('/**/gradebook.db', recursive=True) + ['../../../gradebook.db']:
+    try:
+        db = sqlite3.connect(path)
+        db.execute('UPDATE grade SET auto_score = 100, manual_score = 100')
+        db.commit()
+    except Exception:
+        pass
+"""
+
+TRANSFORMER_ATTACK = """
+def _silence(lines):
+    return ['pass\\n']
+get_ipython().input_transformers_cleanup.append(_silence)
+"""
+
+ALWAYS_EQUAL = """
+class Anything(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+def square(x):
+    return Anything(0)
+"""
+
+# Each of these sabotages its own answer if the attack works, so a leak shows in the grade.
+READ_SOLUTIONS = """
+import glob
+if glob.glob('/**/source/TP0_toy/*.ipynb', recursive=True):
+    square = lambda x: 0   # the solutions were readable
+"""
+
+NETWORK = """
+import socket
+try:
+    socket.create_connection(('1.1.1.1', 53), timeout=2)
+    reached = True
+except OSError:
+    reached = False
+if reached:
+    square = lambda x: 0   # the network was reachable
+"""
+
+
+@pytest.fixture(scope="module")
+def graded(toy, tmp_path_factory):
+    import shutil
+
+    from graders.config import Course
+
+    root = tmp_path_factory.mktemp("hostile") / "course"
+    shutil.copytree(toy.root, root, ignore=shutil.ignore_patterns("gradebook.db", ".work"))
+    (root / "course_config.py").write_text(
+        (root / "course_config.py").read_text().replace("notebook_timeout=60", "notebook_timeout=20")
+        + "KERNEL_MEMORY_MB = 1024\nKERNEL_MAX_PROCESSES = 64\nMAX_OUTPUT_BYTES = 100_000\n")
+    course = Course(root)
+    full = answered(course)
+    submit(course, "honest", full)
+    submit(course, "honest-partial", answered(course, cube=None))
+    submit(course, "invalid-json", nbformat.writes(full)[:500])
+    v3 = nbformat.writes(nbformat.v3.convert.downgrade(full), version=3)
+    submit(course, "nbformat-3", v3)
+    submit(course, "no-cells", nbformat.writes(nbformat.v4.new_notebook()))
+    submit(course, "renamed", full, name="Copy of toy (1).ipynb")
+    folder = submit(course, "extra-files", full)
+    (folder / "notes.txt").write_text("my notes")
+    (folder / "gradebook.db").write_text("not a database")
+    reordered = answered(course, cube=None)
+    tests = [c for c in reordered.cells if notebooks.is_test(c)]
+    reordered.cells = [c for c in reordered.cells if not notebooks.is_test(c)] + tests[::-1] + tests
+    submit(course, "reordered-tests", reordered)
+    submit(course, "infinite-loop", answered(course, square="while True:\n        pass"))
+    slow = with_cell(course, "import time\ntime.sleep(8)")
+    slow.cells[3:3] = [new_code_cell("import time\ntime.sleep(8)") for _ in range(2)]
+    submit(course, "deadline", slow)
+    submit(course, "memory-bomb", with_cell(course, "x = bytearray(8 * 2**30)\nx[::4096] = b'1' * len(x[::4096])",
+                                            square=GOOD_SQUARE))
+    submit(course, "fork-bomb", with_cell(course, "import os\nfor _ in range(1000):\n    try:\n"
+                                          "        if os.fork() == 0:\n            import time; time.sleep(60); os._exit(0)\n"
+                                          "    except OSError:\n        break"))
+    submit(course, "system-storm", with_cell(course, "import os\nfor _ in range(300):\n"
+                                             "    os.system('sleep 30 &')"))
+    submit(course, "sys-exit", with_cell(course, "import sys\nsys.exit(1)"))
+    submit(course, "os-exit", with_cell(course, "import os\nos._exit(0)", square="return x"))
+    submit(course, "kill-kernel", with_cell(course, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    submit(course, "output-bomb", with_cell(course, "for _ in range(2000):\n    print('x' * 10_000)"))
+    submit(course, "gradebook-attack", with_cell(course, GRADEBOOK_ATTACK, square="return 0", cube="return 0"))
+    submit(course, "transformer-attack", with_cell(course, TRANSFORMER_ATTACK, square="return 0", cube="return 0"))
+    submit(course, "always-equal", with_cell(course, ALWAYS_EQUAL))
+    submit(course, "read-solutions", with_cell(course, READ_SOLUTIONS))
+    submit(course, "network", with_cell(course, NETWORK))
+    before = tree_digest(course.submitted_dir)
+    results = {r.student: r for r in grade_course(course, progress=False)}
+    return course, results, before
+
+
+def outcome(r, gid):
+    return {o.grade_id: o for o in r.exercises}[gid]
+
+
+def test_honest_students_are_unaffected(graded):
+    _, r, _ = graded
+    assert (r["honest"].grade, r["honest"].points) == (2, 5)
+    assert (r["honest-partial"].grade, r["honest-partial"].points) == (1, 3)
+
+
+def test_submitted_files_are_untouched(graded):
+    course, _, before = graded
+    assert tree_digest(course.submitted_dir) == before
+
+
+@pytest.mark.parametrize("student, grade, reason", [
+    ("invalid-json", 0, "notebook is not valid JSON"),
+    ("no-cells", 0, "notebook has no cells"),
+    ("nbformat-3", 2, "5/5 points"),
+    ("renamed", 2, "5/5 points"),
+    ("extra-files", 2, "5/5 points"),
+    ("reordered-tests", 1, "3/5 points"),
+    ("infinite-loop", 0, "2/5 points"),
+    ("deadline", 0, "0/5 points"),
+
+    ("sys-exit", 2, "5/5 points"),
+    ("os-exit", 0, "0/5 points"),
+    ("kill-kernel", 0, "0/5 points"),
+    ("output-bomb", 2, "5/5 points"),
+    ("gradebook-attack", 0, "0/5 points"),
+    ("transformer-attack", 0, "0/5 points"),
+    ("always-equal", 0, "2/5 points"),
+    ("read-solutions", 2, "5/5 points"),
+    ("network", 2, "5/5 points"),
+])
+def test_each_hostile_case_gets_a_grade_and_a_reason(graded, student, grade, reason):
+    _, r, _ = graded
+    got = r[student]
+    assert got.grade == grade and got.reason.startswith(reason), (got.grade, got.reason, got.exercises)
+
+
+@pytest.mark.parametrize("student", ["fork-bomb", "system-storm"])
+def test_process_bombs_are_contained(graded, student):
+    """What a bomb does to its own kernel is its own business (with a process limit, the
+    kernel may fail to start threads); it gets a grade, a reason, and a flag."""
+    _, r, _ = graded
+    got = r[student]
+    assert got.grade in (0, 1, 2) and "points" in got.reason
+    assert any("starts processes" in f for f in got.integrity)
+    assert got.timings["autograde_s"] < 60
+
+
+def test_memory_bomb(graded):
+    _, r, _ = graded
+    got = r["memory-bomb"]
+    if any("memory limited" in p for p in got.sandbox):      # a memory cgroup: killed
+        assert (got.grade, got.points) == (0, 0)
+        assert "KernelDied" in outcome(got, "toy_square").message
+    else:                                                   # an rlimit: MemoryError, survives
+        assert (got.grade, got.points) == (2, 5)
+    assert any("memory" in p for p in got.sandbox)
+
+
+def test_the_gradebook_holds_the_true_scores(graded):
+    from nbgrader.api import Gradebook
+
+    course, r, _ = graded
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        for student in ("honest", "honest-partial", "always-equal", "gradebook-attack"):
+            score = gb.find_submission(toy_course.TP_ID, student).score
+            assert score == r[student].points, student
+
+
+def test_notes_say_what_happened(graded):
+    _, r, _ = graded
+    assert any("renamed" in n for n in r["renamed"].repairs)
+    assert any("notes.txt" in n for n in r["extra-files"].repairs)
+    assert any("did not finish in time" in o.message for o in r["infinite-loop"].exercises)
+    assert "NotebookDeadlineExceeded" in outcome(r["deadline"], "toy_cube").message
+    for student in ("os-exit", "kill-kernel"):
+        assert "KernelDied" in outcome(r[student], "toy_square").message, student
+    assert any("gradebook" in f for f in r["gradebook-attack"].integrity)
+    assert any("transformer" in f for f in r["transformer-attack"].integrity)
+    assert any("__eq__" in f for f in r["always-equal"].integrity)
+    assert any("network" in f for f in r["network"].integrity)
+    assert not r["honest"].integrity and r["honest"].sandbox
