@@ -44,8 +44,9 @@ def test_release_has_no_solution_and_no_hidden_test(tp_id):
         text = rel_path.read_text()
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
         released_lines = {line.strip() for c in rel.cells for line in c.source.splitlines()}
+        public = set().union(*(_split(c)[0] for c in src.cells))
         for cell in src.cells:
-            secret = _secret_lines(cell)
+            secret = _split(cell)[1] - public
             leaked = {s for s in secret if s in released_lines and len(s) > 12}
             assert not leaked, f"{notebooks.grade_id(cell)} leaks into the release: {leaked}"
         for cell in rel.cells:
@@ -55,19 +56,18 @@ def test_release_has_no_solution_and_no_hidden_test(tp_id):
         assert notebooks.total_points(rel) == notebooks.total_points(src) > 0
 
 
-def _secret_lines(cell) -> set[str]:
-    """The lines between solution markers, or inside hidden tests, of a source cell."""
-    secret, inside = set(), False
+def _split(cell) -> tuple[set[str], set[str]]:
+    """(public, secret) lines of a source cell: secret ones lie between solution markers
+    or inside hidden tests. A secret line that also appears in public is no secret."""
+    public, secret, inside = set(), set(), False
     for line in cell.source.splitlines():
         s = line.strip()
         if MARKER.match(line) or s in (notebooks.HIDDEN_BEGIN, notebooks.HIDDEN_END):
             inside = s.startswith("### BEGIN")
             continue
-        if inside and s and not s.startswith("#"):
-            secret.add(s)
-    # lines that also appear outside the secret regions are not secrets
-    outside = {line.strip() for line in cell.source.splitlines()} - secret
-    return secret - outside
+        if s and not s.startswith("#"):
+            (secret if inside else public).add(s)
+    return public, secret
 
 
 @pytest.mark.parametrize("tp_id", TPS)
