@@ -56,7 +56,7 @@ test:  ## the fast test suite (what a developer runs often)
 	$(PYTHON) -m pytest -q -m "not slow"
 
 test-slow:  ## the slow tests: whole notebooks in real kernels (CI runs them too)
-	$(PYTHON) -m pytest -q -m slow
+	$(PYTHON) -m pytest -q -m slow -n 2 --dist loadfile
 
 test-all: test test-slow  ## both
 

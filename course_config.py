@@ -30,7 +30,7 @@ TIME_ZONE = "Europe/Paris"
 #:   notebook_timeout  seconds the whole notebook may take under grading
 TPS = [
     dict(id="TP1_micrograd", title="micrograd: autograd and an MLP from scratch",
-         due="2026-09-15 18:00", cell_timeout=30, notebook_timeout=300),
+         due="2026-09-15 18:00", cell_timeout=15, notebook_timeout=300),
     dict(id="TP2_makemore", title="makemore: bigrams, NLL and the Bengio MLP",
          due="2026-09-22 18:00", cell_timeout=60, notebook_timeout=300),
     dict(id="TP3_mnist", title="tensors and training on MNIST",

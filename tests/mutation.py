@@ -5,13 +5,25 @@ with solutions and hidden tests). Executing the edited notebook in a real kernel
 grading mode, must make the named test cell fail; an *alternative correct* solution
 (``caught_by=None``) must pass every test. Each TP's ``tests/test_tpN_mutants.py``
 lists its mutants and calls :func:`check_mutant`.
+
+Starting a kernel and importing torch costs more than running most notebooks, so the
+mutants of a TP share one kernel: before each mutant, ``%reset -f`` empties the user
+namespace and the notebook runs again from its first cell (modules stay imported; the
+notebook's own setup cell re-seeds the random generators). The reference solution is
+checked in a fresh kernel of its own (:func:`run_source`).
 """
 from __future__ import annotations
 
+import atexit
 import copy
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_code_cell, new_notebook
 
 from graders import execute, notebooks, outcomes
 
@@ -57,12 +69,66 @@ def run_source(nb, tp_folder: str, tmp_path: Path, timeout: int = 60) -> dict[st
     return {o.grade_id: o for o in outcomes.of_notebook(nb)}
 
 
+class KernelSession:
+    """One grading-mode kernel in a copy of a TP's folder, reused notebook after notebook."""
+
+    RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+    def __init__(self, tp_folder: str, timeout: int = 60):
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"mutants-{tp_folder}-"))
+        work = self.tmp / "tp"
+        shutil.copytree(ROOT / "source" / tp_folder, work,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        self.client = NotebookClient(new_notebook(), timeout=timeout, kernel_name="python3",
+                                     allow_errors=True, interrupt_on_timeout=True,
+                                     resources={"metadata": {"path": str(work)}})
+        self.client.km = self.client.create_kernel_manager()
+        with execute.grading_environment():
+            self.client.start_new_kernel()
+            self.client.start_new_kernel_client()
+
+    def run(self, nb) -> dict[str, outcomes.Outcome]:
+        """Execute every code cell of ``nb`` from a clean namespace; outcomes by test grade_id."""
+        self.client.nb = nb
+        self.client.execute_cell(new_code_cell(self.RESET), 0)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                self.client.execute_cell(cell, index)
+        return {o.grade_id: o for o in outcomes.of_notebook(nb)}
+
+    def close(self) -> None:
+        try:
+            self.client._cleanup_kernel()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+_sessions: dict[str, KernelSession] = {}
+
+
+def _session(tp_folder: str) -> KernelSession:
+    if tp_folder not in _sessions:
+        _sessions[tp_folder] = KernelSession(tp_folder)
+    return _sessions[tp_folder]
+
+
+@atexit.register
+def _close_sessions() -> None:
+    for session in _sessions.values():
+        session.close()
+    _sessions.clear()
+
+
 def check_mutant(source_nb, tp_folder: str, mutant: Mutant, tmp_path: Path, timeout: int = 60):
     """Assert the mutant is caught by its test cell (or, if correct, passes everything)."""
     nb = apply(source_nb, mutant)
     if mutant.caught_by is not None:
         nb = truncate_after(nb, mutant.caught_by)
-    results = run_source(nb, tp_folder, tmp_path, timeout)
+    try:
+        results = _session(tp_folder).run(nb)
+    except DeadKernelError:  # a mutant that kills its kernel: start afresh, and say so
+        _sessions.pop(tp_folder).close()
+        raise
     if mutant.caught_by is None:
         failed = {g: o.message for g, o in results.items() if not o.passed}
         assert not failed, f"correct alternative {mutant.name!r} fails: {failed}"
