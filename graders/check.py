@@ -68,14 +68,21 @@ def check(course: Course, path: Path) -> Report:
         shutil.copytree(release_path.parent, work)
         nb = execute.run_notebook(norm.nb, cwd=work, timeout=tp.cell_timeout)
     report.exercises = outcomes.of_notebook(nb)
+    waiting = []  # cells that only wait for an unanswered exercise
     for i, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code" or notebooks.is_test(cell):
             continue
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                where = notebooks.grade_id(cell) or f"cell {i}"
+            if out.get("output_type") != "error":
+                continue
+            where = notebooks.grade_id(cell) or f"cell {i}"
+            if out.get("ename") == "NotImplementedError":
+                waiting.append(where)
+            else:
                 report.warnings.append(f"{where} raised {out.get('ename')}: "
                                        f"{outcomes.ANSI.sub('', str(out.get('evalue', '')))[:200]}")
+    if waiting:
+        report.warnings.append("waiting for unanswered exercises: " + ", ".join(waiting))
     return report
 
 
