@@ -47,7 +47,15 @@ def scan(sources: list[str]) -> list[str]:
 
 
 def _ast_flags(tree: ast.AST) -> list[str]:
+    from .preprocessors import GUARDED
+
     flags = []
+    for node in tree.body:  # top level: the notebook's globals
+        names = ([node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else
+                 [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)])
+        for name in names:
+            if name in GUARDED["builtins"]:
+                flags.append(f"shadows the builtin `{name}` that tests use (removed before tests)")
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name in ("__eq__", "__ne__", "__bool__"):
             if _returns_constant(node):

@@ -8,8 +8,12 @@
   cells after it, but the tests that passed before keep their points (plain nbgrader
   loses the whole notebook);
 - before each test cell, IPython's input and AST transformers are reset to IPython's
-  own, through ``user_expressions`` (which transformers do not see): a solution cell
-  cannot turn the tests that follow into ``pass`` that way.
+  own, and the functions tests compare with (builtins, ``math.isclose``,
+  ``torch.allclose``, ``torch.testing.assert_close``, numpy's) are put back as they were
+  before the first cell ran: a solution cell cannot turn the tests that follow into
+  ``pass``, nor make a comparison always true, that way. Both go through
+  ``user_expressions``, which input transformers do not see. (Code in the same process
+  can always undo this; what it cannot hide is flagged by ``graders.integrity``.)
 """
 from __future__ import annotations
 
@@ -24,12 +28,47 @@ from traitlets import Integer
 
 from . import notebooks
 
+# The functions test cells compare with, snapshot before the first cell and restored
+# before each test cell. A module not imported yet is skipped (never imported for this).
+GUARDED = {
+    "builtins": ["isinstance", "issubclass", "type", "float", "int", "bool", "str", "abs",
+                 "len", "round", "all", "any", "sum", "min", "max", "sorted", "range", "zip",
+                 "getattr", "hasattr", "repr", "print", "set", "list", "dict", "tuple"],
+    "math": ["isclose", "isfinite", "isnan"],
+    "torch": ["allclose", "isclose", "equal", "is_tensor", "tensor", "as_tensor"],
+    "torch.testing": ["assert_close"],
+    "numpy": ["allclose", "isclose", "array_equal"],
+    "numpy.testing": ["assert_allclose", "assert_array_equal"],
+}
+_GUARD_CODE = f"""
+import sys
+guarded = {GUARDED!r}
+saved = sys.__dict__.setdefault('_dl_course_guard', {{}})
+for m, names in guarded.items():
+    if m not in sys.modules:
+        continue
+    kept = saved.setdefault(m, {{}})
+    for a in names:
+        if a in kept:
+            setattr(sys.modules[m], a, kept[a])
+        elif CAPTURE and hasattr(sys.modules[m], a):
+            kept[a] = getattr(sys.modules[m], a)
+ip = __import__('IPython').get_ipython()
+# a global of the notebook named like a builtin the tests use would shadow it
+for a in guarded['builtins']:
+    if a in ip.user_ns and ip.user_ns[a] is not getattr(sys.modules['builtins'], a):
+        del ip.user_ns[a]
+ip.input_transformers_cleanup[:] = [t for t in ip.input_transformers_cleanup
+                                    if getattr(t, '__module__', '').startswith('IPython.')]
+ip.input_transformers_post.clear()
+ip.ast_transformers.clear()
+"""
 # Evaluated in the kernel as a user expression (not a cell, so no transformer sees it).
-RESET_HOOKS = (
-    "(lambda ip: (ip.input_transformers_cleanup.__setitem__(slice(None), [t for t in "
-    "ip.input_transformers_cleanup if getattr(t, '__module__', '').startswith('IPython.')]), "
-    "ip.input_transformers_post.clear(), ip.ast_transformers.clear()))"
-    "(__import__('IPython').get_ipython())")
+# CAPTURE (before the first cell, and after each read-only cell of the release, which
+# is where modules get imported) records the functions of newly imported modules;
+# every call puts back what was recorded.
+def guard_expression(capture: bool) -> str:
+    return f"__import__('builtins').exec({_GUARD_CODE!r}, {{'CAPTURE': {capture!r}}})"
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -44,6 +83,7 @@ class LimitedExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._output_bytes: dict[int, int] = {}
         self._died_in: int | None = None
+        self._guarded = False
         self.timeout_func = self._time_left
         return super().preprocess(nb, resources, km)
 
@@ -64,19 +104,25 @@ class LimitedExecute(Execute):
                                    f"longer than {self.notebook_timeout} s")]
             return cell, resources
         try:
-            if notebooks.is_test(cell):
-                self._reset_hooks()
-            return super().preprocess_cell(cell, resources, index)
+            if not self._guarded:
+                self._guard(capture=True)
+            elif notebooks.is_test(cell):
+                self._guard(capture=False)
+            result = super().preprocess_cell(cell, resources, index)
+            if notebooks.is_locked(cell) and not notebooks.is_test(cell):
+                self._guard(capture=True)
+            return result
         except DeadKernelError:
             self._died_in = index
             cell.outputs.append(_error("KernelDied", "the kernel died running this cell "
                                        "(memory limit, os._exit, a signal?)"))
             return cell, resources
 
-    def _reset_hooks(self) -> None:
+    def _guard(self, capture: bool) -> None:
         msg_id = self.kc.execute("", silent=True, store_history=False,
-                                 user_expressions={"reset": RESET_HOOKS})
+                                 user_expressions={"guard": guard_expression(capture)})
         self.wait_for_reply(msg_id)
+        self._guarded = True
 
     def output(self, outs, msg, display_id, cell_index):
         if msg.get("msg_type") == "error":  # an error always counts: it fails the cell

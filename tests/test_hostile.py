@@ -118,6 +118,10 @@ def graded(toy, tmp_path_factory):
     submit(course, "gradebook-attack", with_cell(course, GRADEBOOK_ATTACK, square="return 0", cube="return 0"))
     submit(course, "transformer-attack", with_cell(course, TRANSFORMER_ATTACK, square="return 0", cube="return 0"))
     submit(course, "always-equal", with_cell(course, ALWAYS_EQUAL))
+    submit(course, "patch-builtins", with_cell(course, "import builtins\nbuiltins.float = lambda x: 9.0",
+                                               square="return x * 2"))
+    submit(course, "shadow-builtin", with_cell(course, "def float(x):\n    return 9.0",
+                                               square="return x * 2"))
     submit(course, "read-solutions", with_cell(course, READ_SOLUTIONS))
     submit(course, "network", with_cell(course, NETWORK))
     before = tree_digest(course.submitted_dir)
@@ -157,6 +161,8 @@ def test_submitted_files_are_untouched(graded):
     ("gradebook-attack", 0, "0/5 points"),
     ("transformer-attack", 0, "0/5 points"),
     ("always-equal", 0, "2/5 points"),
+    ("patch-builtins", 0, "2/5 points"),
+    ("shadow-builtin", 0, "2/5 points"),
     ("read-solutions", 2, "5/5 points"),
     ("network", 2, "5/5 points"),
 ])
@@ -210,4 +216,6 @@ def test_notes_say_what_happened(graded):
     assert any("transformer" in f for f in r["transformer-attack"].integrity)
     assert any("__eq__" in f for f in r["always-equal"].integrity)
     assert any("network" in f for f in r["network"].integrity)
+    assert any("builtins" in f for f in r["patch-builtins"].integrity)
+    assert any("shadows the builtin `float`" in f for f in r["shadow-builtin"].integrity)
     assert not r["honest"].integrity and r["honest"].sandbox
