@@ -392,7 +392,10 @@ def test_answers_moved_to_the_top_are_found(case):
     nb.cells.insert(1, nb.cells.pop(i))
     out = normalise(nb, case.release)
     assert not out.unrecovered
-    assert f"answer of {gid} was before the test cell tp1_mlp of the previous exercise; " \
+    cells = case.release.cells
+    here = next(i for i, c in enumerate(cells) if notebooks.grade_id(c) == gid)
+    previous = [notebooks.grade_id(c) for c in cells[:here] if notebooks.is_test(c)][-1]
+    assert f"answer of {gid} was before the test cell {previous} of the previous exercise; " \
            "moved back to its place" in out.repairs
     check_same_answers(case, out)
 
