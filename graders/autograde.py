@@ -90,9 +90,9 @@ class Grader:
         """Grade one student's hand-in of one TP (``sub`` is None when nothing came)."""
         if sub is None or not sub.notebooks:
             return Result(student, tp.id, *_grade_tuple(policy.NO_SUBMISSION))
+        pristine = self.pristine(tp)  # once per TP: not part of this submission's timings
         t0 = time.perf_counter()
         result = Result(student, tp.id, 0, "", sandbox=self.protections)
-        pristine = self.pristine(tp)
         try:
             when = sub.timestamp(self.course.module.TIME_ZONE)
         except ValueError as e:
