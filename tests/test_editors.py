@@ -447,13 +447,11 @@ def _timed(fn, *args) -> float:
 
 # -- end to end: real grading of transformed TP1 hand-ins -----------------------------------------
 
-E2E_TP = "TP1_micrograd"
-
-
-@pytest.fixture(scope="module")
-def graded_tp1(tmp_path_factory):
-    """A scratch course with the repository's TP1; the complete example as handed in,
-    and three transformed hand-ins, graded by graders.autograde.Grader (about 10 s each)."""
+@pytest.fixture(scope="module", params=["TP1_micrograd", "TP2_makemore"])
+def graded_e2e(request, tmp_path_factory):
+    """A scratch course with one of the repository's TPs; the complete example as handed
+    in, and three transformed hand-ins, graded by graders.autograde.Grader (~10 s each)."""
+    E2E_TP = request.param
     if not (COURSE.source_dir / E2E_TP).is_dir():
         pytest.skip(f"{E2E_TP} has no source notebook yet")
     from graders.autograde import Grader
@@ -498,18 +496,14 @@ def _outcomes(result):
 
 
 def _expect_2(r, control):
-    """A 2, as the untouched complete example gets (tests/test_examples.py checks that
-    one; while it does not, for a TP still being written, this is an expected failure)."""
-    if control.grade != 2:
-        failing = [o.grade_id for o in control.exercises if not o.passed]
-        pytest.xfail(f"the untouched complete example gets {control.grade} too "
-                     f"({control.reason}; failing: {', '.join(failing)})")
+    """A 2, as the untouched complete example gets."""
+    assert control.grade == 2, control.reason
     assert r.grade == 2, r.reason
 
 
 @pytest.mark.slow
-def test_complete_hand_in_that_lost_every_cells_metadata_gets_2(graded_tp1):
-    results, release_nb = graded_tp1
+def test_complete_hand_in_that_lost_every_cells_metadata_gets_2(graded_e2e):
+    results, release_nb = graded_e2e
     r, control = results["metadata-lost"], results["complete"]
     assert _outcomes(r) == _outcomes(control) and r.grade == control.grade
     assert not r.integrity
@@ -520,8 +514,8 @@ def test_complete_hand_in_that_lost_every_cells_metadata_gets_2(graded_tp1):
 
 
 @pytest.mark.slow
-def test_colab_hand_in_with_an_answer_turned_markdown_gets_2(graded_tp1):
-    results, release_nb = graded_tp1
+def test_colab_hand_in_with_an_answer_turned_markdown_gets_2(graded_e2e):
+    results, release_nb = graded_e2e
     r, control = results["colab-markdown"], results["complete"]
     assert _outcomes(r) == _outcomes(control) and r.grade == control.grade
     gid = editors.solution_gids(release_nb)[1]
@@ -530,7 +524,7 @@ def test_colab_hand_in_with_an_answer_turned_markdown_gets_2(graded_tp1):
 
 
 @pytest.mark.slow
-def test_blank_hand_in_transformed_is_still_unmodified(graded_tp1):
-    results, _ = graded_tp1
+def test_blank_hand_in_transformed_is_still_unmodified(graded_e2e):
+    results, _ = graded_e2e
     r = results["blank-colab"]
     assert (r.grade, r.reason) == (0, "unmodified release notebook (no answer written)")
