@@ -152,6 +152,12 @@ class Grader:
         result.exercises = self._outcomes(tp, student, pristine)
         points = sum(o.points for o in result.exercises)
         max_points = _max_points(pristine)
+        for kind, note in (("KernelDied", "the kernel died (memory limit, os._exit, a signal?): "
+                                          "the cells after it were not run"),
+                           ("NotebookDeadlineExceeded", f"the notebook ran past its "
+                            f"{tp.notebook_timeout} s budget: the cells after it were not run")):
+            if any(o.message.startswith(kind) for o in result.exercises):
+                result.integrity.append(note)
         if not log["success"]:
             result.integrity.append("nbgrader reported an error while grading: "
                                     + _last_line(log.get("error") or log.get("log", "")))

@@ -212,6 +212,8 @@ def test_notes_say_what_happened(graded):
     assert "NotebookDeadlineExceeded" in outcome(r["deadline"], "toy_cube").message
     for student in ("os-exit", "kill-kernel"):
         assert "KernelDied" in outcome(r[student], "toy_square").message, student
+        assert any(f.startswith("the kernel died") for f in r[student].integrity), student
+    assert any("past its 20 s budget" in f for f in r["deadline"].integrity)
     assert any("gradebook" in f for f in r["gradebook-attack"].integrity)
     assert any("transformer" in f for f in r["transformer-attack"].integrity)
     assert any("__eq__" in f for f in r["always-equal"].integrity)
