@@ -89,7 +89,8 @@ class Grader:
     def grade(self, sub: Submission | None, tp: TP, student: str) -> Result:
         """Grade one student's hand-in of one TP (``sub`` is None when nothing came)."""
         if sub is None or not sub.notebooks:
-            return Result(student, tp.id, *_grade_tuple(policy.NO_SUBMISSION))
+            g = policy.NO_SUBMISSION
+            return Result(student, tp.id, g.value, g.reason)
         pristine = self.pristine(tp)  # once per TP: not part of this submission's timings
         t0 = time.perf_counter()
         result = Result(student, tp.id, 0, "", sandbox=self.protections)
@@ -106,9 +107,10 @@ class Grader:
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-        unreadable, answered = None, False
+        unreadable, answered, found_any = None, False, False
         for release_path, sent in _pair_notebooks(pristine, sub.notebooks, result.repairs):
             release_nb = notebooks.read(release_path)
+            found_any = found_any or sent is not None
             if sent is None:
                 result.repairs.append(f"{release_path.name} is missing: its exercises score 0")
                 student_nb = release_nb
@@ -139,6 +141,11 @@ class Grader:
 
         if unreadable and len(pristine) == 1:
             return _finish(result, policy.Grade(0, unreadable), 0, _max_points(pristine))
+        if not found_any:
+            names = ", ".join(p.name for p in pristine)
+            sent = ", ".join(p.name for p in sub.notebooks)
+            return _finish(result, policy.Grade(0, f"no {names} found (handed in: {sent})"),
+                           0, _max_points(pristine))
 
         # 3. autograde
         t1 = time.perf_counter()
@@ -177,6 +184,7 @@ class Grader:
                 release_nb = notebooks.read(release_path)
                 graded = self.course.autograded_dir / student / tp.id / release_path.name
                 executed = notebooks.read(graded) if graded.is_file() else None
+                secrets = outcomes.hidden_lines(executed) if executed is not None else frozenset()
                 try:
                     scores = {g.name: g for g in
                               gb.find_submission_notebook(name, tp.id, student).grades}
@@ -192,19 +200,19 @@ class Grader:
                     if not passed:
                         message = "not graded (the notebook did not run)"
                         if executed is not None:
-                            ran = _test_cell(executed, gid, cell)
+                            ran = _test_cell(executed, gid)
                             if ran is not None:
-                                message = outcomes.failure_message(ran)
+                                message = outcomes.failure_message(ran, secrets=secrets)
                     found.append(outcomes.Outcome(gid, score, max_score, passed, message))
         return found
 
 
-def _test_cell(executed, gid, release_cell):
-    for c in executed.cells:
-        if notebooks.grade_id(c) == gid:
-            # autograde restores the full cell (hidden tests included) from the gradebook
-            return c
-    return None
+def _test_cell(executed, gid):
+    """The executed test cell (autograde restored it whole, hidden tests included)."""
+    try:
+        return notebooks.cell_by_grade_id(executed, gid)
+    except KeyError:
+        return None
 
 
 def _pair_notebooks(pristine: list[Path], sent: list[Path], repairs: list[str]):
@@ -213,7 +221,12 @@ def _pair_notebooks(pristine: list[Path], sent: list[Path], repairs: list[str]):
     A single notebook under another name ("micrograd (1).ipynb", "Copy of ...") is the
     one, when the TP has a single notebook to match it to.
     """
-    by_name = {p.name: p for p in sent}
+    by_name = {}
+    for p in sent:  # sent is shallowest first: the first of each name wins
+        if p.name in by_name:
+            repairs.append(f"another {p.name} (in {p.parent.name}/) ignored: the "
+                           "shallowest one is graded")
+        by_name.setdefault(p.name, p)
     unclaimed = [p for p in sent if p.name not in {r.name for r in pristine}]
     for r in pristine:
         if r.name in by_name:
@@ -232,10 +245,6 @@ def _max_points(pristine: list[Path]) -> float:
 def _last_line(text: str) -> str:
     lines = [line for line in str(text).strip().splitlines() if line.strip()]
     return lines[-1][:300] if lines else "unknown error"
-
-
-def _grade_tuple(g: policy.Grade):
-    return g.value, g.reason
 
 
 def _finish(result: Result, grade: policy.Grade, points: float, max_points: float) -> Result:

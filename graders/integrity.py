@@ -22,8 +22,11 @@ PATTERNS = [
     (r"os\._exit|sys\.exit|os\.kill|signal\.SIG|\bquit\(|\bexit\(", "exits or kills the kernel"),
     (r"os\.fork|os\.system|subprocess|Popen|multiprocessing|os\.exec|os\.spawn",
      "starts processes"),
-    (r"\bsettrace\b|\bsetprofile\b|sys\.modules\[|builtins|__builtins__",
-     "tampers with the interpreter (settrace, sys.modules, builtins)"),
+    (r"\bsettrace\b|\bsetprofile\b|sys\.modules\[|builtins|__builtins__|__import__"
+     r"|_dl_course_guard",
+     "tampers with the interpreter (settrace, sys.modules, builtins, __import__)"),
+    (r"get_ipython|%xmode|\b_ih\b|\b_oh\b|\bIn\[|\bOut\[",
+     "drives IPython itself (get_ipython, cell history)"),
     (r"['\"][^'\"]*(\bsource/|submitted/|autograded/|\.\./\.\.)", "reads files outside its folder"),
 ]
 LIBRARIES = {"torch", "np", "numpy", "math", "F", "nn", "random", "unittest", "pytest"}
@@ -69,6 +72,9 @@ def _ast_flags(tree: ast.AST) -> list[str]:
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setattr" and node.args:
             if _attribute_root(node.args[0]) in LIBRARIES or getattr(node.args[0], "id", None) in LIBRARIES:
                 flags.append(f"monkeypatches a library: `{ast.unparse(node)}`")
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr"
+                and len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant)):
+            flags.append(f"looks attributes up by computed name: `{ast.unparse(node)[:60]}`")
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("exec", "eval", "compile"):
             flags.append(f"runs dynamic code: `{node.func.id}(...)`")
     return flags

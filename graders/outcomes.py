@@ -32,43 +32,72 @@ class Outcome:
         return asdict(self)
 
 
-def failure_message(cell: NotebookNode, max_len: int = 600) -> str:
-    """What a student may see of why a test cell failed."""
+OWN_ERRORS = ("KernelDied", "NotebookDeadlineExceeded", "GuardFailed")  # the grader's own
+
+
+def failure_message(cell: NotebookNode, max_len: int = 600,
+                    secrets: frozenset[str] = frozenset()) -> str:
+    """What a student may see of why a test cell failed.
+
+    The exception's message is shown only when the test cell's own visible line raised it
+    (an assert's message, or a library's error on that line): an error raised in the
+    student's code could carry anything the kernel can read, hidden tests included, and
+    a traceback without frames (``%xmode Minimal``) cannot tell visible from hidden.
+    ``secrets`` (the notebook's hidden test lines) are redacted from what is shown.
+    """
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             return "the cell wrote to stderr (a warning?): nbgrader gives such a cell 0 points"
     error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
     if error is None:
         return "failed"
-    ename, evalue = error.get("ename", "Error"), ANSI.sub("", str(error.get("evalue", "")))
+    ename, evalue = str(error.get("ename", "Error"))[:80], ANSI.sub("", str(error.get("evalue", "")))
     if ename in ("KeyboardInterrupt", "CellTimeoutError") or "timeout" in ename.lower():
         return "interrupted: the cell did not finish in time (an infinite loop?)"
     if ename == "NotImplementedError":
         return "not answered yet (a `raise NotImplementedError()` is still there)"
-    line = _failing_line(cell, error)
-    if line is not None and line > notebooks.visible_lines(cell):
-        return f"a hidden test failed ({ename})"
+    if ename not in OWN_ERRORS:
+        frames = _cell_frames(error)
+        has_hidden = notebooks.visible_lines(cell) < len(cell.source.splitlines())
+        if not frames:
+            if has_hidden:
+                return f"a test failed ({ename})"
+        elif frames[0][1] > notebooks.visible_lines(cell):
+            return f"a hidden test failed ({ename})"
+        elif any(n != frames[0][0] for n, _ in frames[1:]):
+            return f"{ename} raised in your code, called from line {frames[0][1]} of the test"
+    for secret in secrets:
+        evalue = evalue.replace(secret, "[hidden]")
     text = f"{ename}: {evalue}" if evalue else ename
     return text if len(text) <= max_len else text[: max_len - 1] + "…"
 
 
-def _failing_line(cell: NotebookNode, error: dict) -> int | None:
-    """Line (1-based) of the test cell where the error was raised, if the traceback says.
-
-    The first frame naming a cell is the test cell itself: the cell being executed is
-    always the outermost frame.
-    """
+def _cell_frames(error: dict) -> list[tuple[str, int]]:
+    """(cell number, line) of each traceback frame in a notebook cell, outermost first:
+    the first is the test cell being executed."""
+    frames = []
     for entry in error.get("traceback", []):
-        m = CELL_FRAME.search(ANSI.sub("", entry))
-        if m:
-            return int(m.group(2))
-    return None
+        for m in CELL_FRAME.finditer(ANSI.sub("", str(entry))):
+            frames.append((m.group(1), int(m.group(2))))
+    return frames
+
+
+def hidden_lines(nb: NotebookNode, min_len: int = 12) -> frozenset[str]:
+    """The lines of the hidden tests of a notebook (those long enough to be telling)."""
+    found = set()
+    for cell in notebooks.test_cells(nb):
+        lines = cell.source.splitlines()
+        for line in lines[notebooks.visible_lines(cell):]:
+            if len(line.strip()) >= min_len and "HIDDEN TESTS" not in line:
+                found.add(line.strip())
+    return frozenset(found)
 
 
 def of_notebook(nb: NotebookNode) -> list[Outcome]:
     """Outcomes of every test cell of an executed notebook, in notebook order."""
     from nbgrader.utils import determine_grade
 
+    secrets = hidden_lines(nb)
     result = []
     for cell in notebooks.test_cells(nb):
         score, max_score = determine_grade(cell)
@@ -76,5 +105,5 @@ def of_notebook(nb: NotebookNode) -> list[Outcome]:
         result.append(Outcome(
             grade_id=notebooks.grade_id(cell), points=float(score or 0),
             max_points=float(max_score), passed=passed,
-            message="" if passed else failure_message(cell)))
+            message="" if passed else failure_message(cell, secrets=secrets)))
     return result

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 import time
 
 from nbclient.exceptions import DeadKernelError
@@ -53,22 +54,32 @@ for m, names in guarded.items():
             setattr(sys.modules[m], a, kept[a])
         elif CAPTURE and hasattr(sys.modules[m], a):
             kept[a] = getattr(sys.modules[m], a)
-ip = __import__('IPython').get_ipython()
+ip = sys.modules['IPython'].get_ipython()
 # a global of the notebook named like a builtin the tests use would shadow it
 for a in guarded['builtins']:
     if a in ip.user_ns and ip.user_ns[a] is not getattr(sys.modules['builtins'], a):
         del ip.user_ns[a]
-ip.input_transformers_cleanup[:] = [t for t in ip.input_transformers_cleanup
-                                    if getattr(t, '__module__', '').startswith('IPython.')]
+# IPython's own input transformers, as they were before the first cell ran
+hooks = saved.setdefault('_ipython', {{'cleanup': list(ip.input_transformers_cleanup),
+                                       'manager': ip.input_transformer_manager}})
+ip.input_transformer_manager = hooks['manager']
+ip.input_transformers_cleanup[:] = hooks['cleanup']
 ip.input_transformers_post.clear()
 ip.ast_transformers.clear()
+for name in ('run_cell', 'run_cell_async', 'transform_cell', 'run_ast_nodes', 'run_code',
+             'showtraceback'):
+    ip.__dict__.pop(name, None)  # an instance attribute would shadow IPython's method
+ok = TOKEN
 """
-# Evaluated in the kernel as a user expression (not a cell, so no transformer sees it).
-# CAPTURE (before the first cell, and after each read-only cell of the release, which
-# is where modules get imported) records the functions of newly imported modules;
-# every call puts back what was recorded.
-def guard_expression(capture: bool) -> str:
-    return f"__import__('builtins').exec({_GUARD_CODE!r}, {{'CAPTURE': {capture!r}}})"
+# Evaluated in the kernel as a user expression (not a cell, so no input transformer sees
+# it). CAPTURE (before the first cell, and after each read-only cell of the release,
+# which is where modules get imported) records the functions of newly imported modules;
+# every call puts back what was recorded. The expression's value must be the TOKEN it
+# was sent with: if student code intercepted it (a global __import__, a patched exec),
+# the guard did not run and the test cell is not run either.
+def guard_expression(capture: bool, token: str) -> str:
+    return (f"(lambda g: (__import__('builtins').exec({_GUARD_CODE!r}, g), g.get('ok'))[1])"
+            f"({{'CAPTURE': {capture!r}, 'TOKEN': {token!r}}})")
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -106,8 +117,11 @@ class LimitedExecute(Execute):
         try:
             if not self._guarded:
                 self._guard(capture=True)
-            elif notebooks.is_test(cell):
-                self._guard(capture=False)
+            elif notebooks.is_test(cell) and not self._guard(capture=False):
+                cell.outputs = [_error("GuardFailed", "not run: code before this test "
+                                       "stopped the grader from resetting the kernel's "
+                                       "functions and hooks")]
+                return cell, resources
             result = super().preprocess_cell(cell, resources, index)
             if notebooks.is_locked(cell) and not notebooks.is_test(cell):
                 self._guard(capture=True)
@@ -118,14 +132,22 @@ class LimitedExecute(Execute):
                                        "(memory limit, os._exit, a signal?)"))
             return cell, resources
 
-    def _guard(self, capture: bool) -> None:
+    def _guard(self, capture: bool) -> bool:
+        token = secrets.token_hex(8)
         msg_id = self.kc.execute("", silent=True, store_history=False,
-                                 user_expressions={"guard": guard_expression(capture)})
-        self.wait_for_reply(msg_id)
+                                 user_expressions={"guard": guard_expression(capture, token)})
+        reply = self.wait_for_reply(msg_id) or {}
+        value = (reply.get("content", {}).get("user_expressions", {}).get("guard", {})
+                 .get("data", {}).get("text/plain", ""))
         self._guarded = True
+        return value == repr(token)
 
     def output(self, outs, msg, display_id, cell_index):
-        if msg.get("msg_type") == "error":  # an error always counts: it fails the cell
+        if msg.get("msg_type") == "error":  # an error always counts (it fails the cell)...
+            content = msg["content"]        # ...but not all of its bytes
+            limit = self.max_output_bytes // 10
+            content["evalue"] = str(content.get("evalue", ""))[:limit]
+            content["traceback"] = [str(t)[:limit] for t in content.get("traceback", [])[:50]]
             return super().output(outs, msg, display_id, cell_index)
         size = len(str(msg.get("content", "")))
         used = self._output_bytes.get(cell_index, 0)

@@ -26,8 +26,12 @@ class Submission:
     def notebooks(self) -> list[Path]:
         if self.only is not None:
             return [self.only] if self.only.is_file() else []
-        return sorted(p for p in self.folder.rglob("*.ipynb")
-                      if ".ipynb_checkpoints" not in p.parts)
+        # shallowest first, so that micrograd.ipynb wins over old/micrograd.ipynb; no
+        # checkpoints, no macOS archive debris (__MACOSX/, ._micrograd.ipynb)
+        found = [p for p in self.folder.rglob("*.ipynb")
+                 if not {".ipynb_checkpoints", "__MACOSX"} & set(p.parts)
+                 and not p.name.startswith("._")]
+        return sorted(found, key=lambda p: (len(p.parts), str(p)))
 
     @classmethod
     def at(cls, student: str, tp: str, path: Path) -> "Submission":

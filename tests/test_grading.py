@@ -111,3 +111,44 @@ def test_grade_one_writes_the_json_that_grade_aggregates(toy_course_copy, capsys
     # make grade aggregates the same stored results
     from graders.grade import publish
     assert {(r.student, r.grade) for r in publish(course)} == {("alice", 1), ("bob", 0)}
+
+
+def test_which_notebook_is_graded(toy_course_copy):
+    course = toy_course_copy
+    folder = submit(course, "nested", answered(course))
+    old = folder / "old"
+    old.mkdir()
+    (old / toy_course.NOTEBOOK).write_text('{"broken": ')           # an older copy, deeper
+    mac = folder / "__MACOSX"
+    mac.mkdir()
+    (mac / f"._{toy_course.NOTEBOOK}").write_bytes(b"\x00\x05\x16\x07")  # archive debris
+    two = submit(course, "two-unknown", answered(course), name="a.ipynb")
+    (two / "b.ipynb").write_text((two / "a.ipynb").read_text())
+    got = grade_all(course)
+    assert got["nested"].grade == 2, got["nested"].reason
+    assert any("old/" in n for n in got["nested"].repairs)
+    assert (got["two-unknown"].grade, got["two-unknown"].reason) == (
+        0, "no toy.ipynb found (handed in: a.ipynb, b.ipynb)")
+
+
+def test_regrading_one_tp_keeps_the_other_columns(toy_course_copy):
+    from graders import results as stored
+    from graders.grade import publish
+    from graders.results import Result
+
+    course = toy_course_copy
+    stored.save(Result("alice", "TP9_other", 2, "kept"), course.results_dir)
+    (course.root / "course_config.py").write_text(
+        (course.root / "course_config.py").read_text()
+        + "TPS.append(dict(id='TP9_other', title='other', due='2026-09-15 18:00', "
+          "cell_timeout=10, notebook_timeout=60))\n")
+    (course.source_dir / "TP9_other").mkdir()
+    from graders.config import Course
+
+    course = Course(course.root)
+    submit(course, "alice", answered(course))
+    grade_course(course, ["TP0_toy"], progress=False)
+    rows = {r["student"]: r for r in csv.DictReader(course.grades_csv.open())}
+    assert rows["alice"]["TP0_toy"] == "2" and rows["alice"]["TP9_other"] == "2"
+    assert rows["alice"]["tp_mark"] == "10.00"
+    assert {r.tp for r in publish(course)} == {"TP0_toy", "TP9_other"}

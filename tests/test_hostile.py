@@ -61,15 +61,34 @@ if glob.glob('/**/source/TP0_toy/*.ipynb', recursive=True):
     square = lambda x: 0   # the solutions were readable
 """
 
+# (the machine may be offline anyway: what proves isolation is having no interface but lo)
 NETWORK = """
 import socket
-try:
-    socket.create_connection(('1.1.1.1', 53), timeout=2)
-    reached = True
-except OSError:
-    reached = False
-if reached:
-    square = lambda x: 0   # the network was reachable
+if sorted(name for _, name in socket.if_nameindex()) != ['lo']:
+    square = lambda x: 0   # a network interface was there
+"""
+
+# a global __import__ that intercepts the grader's own reset of the kernel
+IMPORT_ATTACK = """
+__import__ = lambda *a, **k: type('B', (), {'exec': staticmethod(lambda *a, **k: None)})
+get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])
+"""
+
+# a transformer that claims to be IPython's own
+SPOOFED_TRANSFORMER = """
+def _silence(lines):
+    return ['pass\\n']
+_silence.__module__ = 'IPython.core.inputtransformer2'
+get_ipython().input_transformers_cleanup.append(_silence)
+"""
+
+# tracebacks without frames, so that a hidden assert's message would look visible
+MINIMAL_TRACEBACKS = "get_ipython().run_line_magic('xmode', 'Minimal')"
+
+# the answer raises, in its message, the source of the previous cell (hidden tests)
+EXFILTRATE = """
+def square(x):
+    raise ValueError(str(get_ipython().user_ns['_ih'][-2]))
 """
 
 
@@ -122,6 +141,13 @@ def graded(toy, tmp_path_factory):
                                                square="return x * 2"))
     submit(course, "shadow-builtin", with_cell(course, "def float(x):\n    return 9.0",
                                                square="return x * 2"))
+    submit(course, "import-attack", with_cell(course, IMPORT_ATTACK, square="return x * 2"))
+    submit(course, "spoofed-transformer", with_cell(course, SPOOFED_TRANSFORMER,
+                                                    square="return 0", cube="return 0"))
+    submit(course, "minimal-tracebacks", with_cell(course, MINIMAL_TRACEBACKS, square="return x * 2"))
+    exfiltrate = with_cell(course, EXFILTRATE)
+    submit(course, "exfiltrate", exfiltrate)
+    submit(course, "error-bomb", with_cell(course, "raise Exception('x' * 50_000_000)"))
     submit(course, "read-solutions", with_cell(course, READ_SOLUTIONS))
     submit(course, "network", with_cell(course, NETWORK))
     before = tree_digest(course.submitted_dir)
@@ -163,6 +189,11 @@ def test_submitted_files_are_untouched(graded):
     ("always-equal", 0, "2/5 points"),
     ("patch-builtins", 0, "2/5 points"),
     ("shadow-builtin", 0, "2/5 points"),
+    ("import-attack", 0, "0/5 points"),
+    ("spoofed-transformer", 0, "0/5 points"),
+    ("minimal-tracebacks", 0, "2/5 points"),
+    ("exfiltrate", 0, "2/5 points"),
+    ("error-bomb", 2, "5/5 points"),
     ("read-solutions", 2, "5/5 points"),
     ("network", 2, "5/5 points"),
 ])
@@ -202,6 +233,21 @@ def test_the_gradebook_holds_the_true_scores(graded):
         for student in ("honest", "honest-partial", "always-equal", "gradebook-attack"):
             score = gb.find_submission(toy_course.TP_ID, student).score
             assert score == r[student].points, student
+
+
+def test_no_hidden_test_reaches_the_student(graded):
+    """Neither the JSON result nor the feedback page holds a hidden test's line, whatever
+    the answer did to its tracebacks or messages."""
+    import json
+
+    course, r, _ = graded
+    for student in ("minimal-tracebacks", "exfiltrate", "honest-partial", "always-equal"):
+        page = (course.feedback_dir / student / toy_course.TP_ID / "feedback.html").read_text()
+        text = json.dumps(r[student].to_dict()) + page
+        for secret in ("hidden: square", "hidden: cube", "float(square(-3))", "BEGIN HIDDEN"):
+            assert secret not in text, (student, secret)
+    assert "raised in your code" in outcome(r["exfiltrate"], "toy_square").message
+    assert "GuardFailed" in outcome(r["import-attack"], "toy_square").message
 
 
 def test_notes_say_what_happened(graded):
