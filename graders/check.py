@@ -32,7 +32,8 @@ class Report:
 
 def find_release(course: Course, student_nb, name: str) -> Path | None:
     """The release notebook this one comes from: same file name, else most shared grade_ids."""
-    candidates = sorted(course.release_dir.glob("*/*.ipynb"))
+    candidates = [p for tp in course.released_tps
+                  for p in notebooks.notebooks_in(course.release_dir / tp.id)]
     for path in candidates:
         if path.name == name:
             return path
@@ -67,6 +68,10 @@ def check(course: Course, path: Path) -> Report:
         work = Path(tmp) / tp.id
         shutil.copytree(release_path.parent, work)
         nb = execute.run_notebook(norm.nb, cwd=work, timeout=tp.cell_timeout)
+    # grading drops the stderr that course_config.py's IgnorePattern matches: so does this
+    from nbgrader.preprocessors import IgnorePattern
+
+    IgnorePattern(config=course.nbgrader_config()).preprocess(nb, {})
     report.exercises = outcomes.of_notebook(nb)
     waiting = []  # cells that only wait for an unanswered exercise
     for i, cell in enumerate(nb.cells, start=1):

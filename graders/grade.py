@@ -11,7 +11,7 @@ import traceback
 
 from tqdm import tqdm
 
-from . import export, feedback, overrides, results, submissions
+from . import export, feedback, overrides, policy, results, submissions
 from .autograde import Grader
 from .config import Course
 from .results import Result
@@ -32,7 +32,7 @@ def grade_course(course: Course, tp_ids: list[str] | None = None,
             result = grader.grade(found.get((student, tp.id)), tp, student)
         except Exception as e:  # one broken submission must not stop the batch
             result = Result(student, tp.id, 0, f"grading failed ({type(e).__name__}: {e}); "
-                            "see the log and regrade", integrity=[traceback.format_exc(limit=3)])
+                            "see the log and regrade", log=traceback.format_exc(limit=3))
         results.save(result, course.results_dir)
         out.append(result)
     publish(course)  # every released TP: a regrade of one TP keeps the others' columns
@@ -43,8 +43,15 @@ def publish(course: Course, tp_ids: list[str] | None = None) -> list[Result]:
     """Feedback pages and grades.csv from the stored results, with the overrides applied."""
     tp_ids = tp_ids or [tp.id for tp in course.released_tps]
     table = overrides.load(course)
-    final = [overrides.apply(r, table) for r in results.load_all(course.results_dir)
-             if r.tp in tp_ids]
+    stored = {(r.student, r.tp): r for r in results.load_all(course.results_dir)
+              if r.tp in tp_ids}
+    # an override may concern a student with nothing graded (nothing handed in, or a
+    # CI run that graded others): it needs a result to apply to
+    for student, tp in table:
+        if tp in tp_ids and (student, tp) not in stored:
+            g = policy.NO_SUBMISSION
+            stored[(student, tp)] = Result(student, tp, g.value, g.reason)
+    final = [overrides.apply(r, table) for _, r in sorted(stored.items())]
     for r in final:
         feedback.write(course, r)
     export.write(course, final, tp_ids)

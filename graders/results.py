@@ -24,6 +24,7 @@ class Result:
     submitted_at: str | None = None                     # ISO 8601, from timestamp.txt
     override: bool = False                              # grade set by the instructor
     sandbox: list[str] = field(default_factory=list)    # the isolation grading ran under
+    log: str = ""                                       # grader errors, for the instructor only
     timings: dict[str, float] = field(default_factory=dict)  # seconds, by step
 
     def to_dict(self) -> dict:

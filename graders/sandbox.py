@@ -206,17 +206,21 @@ def _limit_resources(s: dict) -> None:
 
 def _bwrap_argv(s: dict, cwd: str, connection_file: str) -> list[str]:
     argv = [s["bwrap"], "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", "/tmp"]
+            "--size", str(s["max_file_bytes"]), "--tmpfs", "/tmp"]
     for hidden in s["hide"]:
         argv += ["--tmpfs", hidden]
     for path in s["readonly"] + [connection_file]:
         argv += ["--ro-bind", path, path]
     for path in s["writable"] + [cwd]:
         argv += ["--bind", path, path]
+    # a clean environment: the grader's variables (tokens, paths) are none of its business
+    argv += ["--clearenv"]
+    for name in ("PATH", "LANG", "LC_ALL", "NBGRADER_EXECUTION", "PYTHONHASHSEED",
+                 "PYTHONWARNINGS", "MPLBACKEND", "OMP_NUM_THREADS"):
+        if name in os.environ:
+            argv += ["--setenv", name, os.environ[name]]
     argv += ["--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.mpl",
              "--setenv", "HOME", "/tmp",
-             # ipykernel would take its parent (bwrap's init, pid 1 here) for dead
-             "--unsetenv", "JPY_PARENT_PID",
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--chdir", cwd, "--"]
     return argv

@@ -57,3 +57,14 @@ def test_table_has_a_row_per_student_and_the_tp_mark(course, tmp_path):
     assert rows["bob"][toy_course.TP_ID] == "0" and rows["bob"]["tp_mark"] == "0.00"
     assert rows["zed"]["flags"] == "not on the class list; TP0_toy: test cell x was edited"
     assert "alice" in export.summary(course, results, [toy_course.TP_ID])
+
+
+def test_override_of_a_student_with_nothing_graded(course):
+    from graders.grade import publish
+
+    write_overrides(course, "student,tp,grade,reason\ncarol,TP0,1,handed in on paper\n")
+    final = {r.student: r for r in publish(course)}
+    assert final["carol"].grade == 1 and final["carol"].override
+    assert "computed: 0, no submission" in final["carol"].reason
+    rows = {r["student"]: r for r in csv.DictReader(course.grades_csv.open())}
+    assert rows["carol"][toy_course.TP_ID] == "1" and "overridden" in rows["carol"]["flags"]
