@@ -162,3 +162,19 @@ def test_actionlint():
     proc = subprocess.run([_actionlint(), "-no-color", str(WORKFLOW)], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _schema_check(path: Path) -> subprocess.CompletedProcess:
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run([str(tool), "--builtin-schema", "vendor.github-workflows", str(path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_workflow_matches_github_schema(tmp_path):
+    """The schema GitHub's workflows follow (vendored by check-jsonschema: works offline);
+    and a malformed workflow is refused, so the check can fail."""
+    ok = _schema_check(WORKFLOW)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  x:\n    runs-on: [1, 2]\n    steps: not-a-list\n")
+    assert _schema_check(bad).returncode != 0
