@@ -29,6 +29,7 @@ class Grader:
         self.course = course
         self.db_url = f"sqlite:///{course.root / 'gradebook.db'}"
         self._release: dict[str, list[Path]] = {}
+        self._release_nbs: dict[Path, object] = {}
         self._apis: dict[str, object] = {}
         self._env: dict[str, str] = {}
         self.protections = ["none: SANDBOX is off in course_config.py"]
@@ -53,6 +54,15 @@ class Grader:
             release.generate(self.course, [tp.id], release_dir=out, db_url=self.db_url)
             self._release[tp.id] = notebooks.notebooks_in(out / tp.id)
         return self._release[tp.id]
+
+    def release_nb(self, path: Path):
+        """A pristine release notebook, read once (callers deep-copy before changing it)."""
+        if path not in self._release_nbs:
+            self._release_nbs[path] = notebooks.read(path)
+        return self._release_nbs[path]
+
+    def max_points(self, pristine: list[Path]) -> float:
+        return sum(notebooks.total_points(self.release_nb(p)) for p in pristine)
 
     def _api(self, tp: TP):
         if tp.id not in self._apis:
@@ -109,7 +119,7 @@ class Grader:
         target.mkdir(parents=True)
         unreadable, answered, found_any = None, False, False
         for release_path, sent in _pair_notebooks(pristine, sub.notebooks, result.repairs):
-            release_nb = notebooks.read(release_path)
+            release_nb = self.release_nb(release_path)
             found_any = found_any or sent is not None
             if sent is None:
                 result.repairs.append(f"{release_path.name} is missing: its exercises score 0")
@@ -140,12 +150,12 @@ class Grader:
         result.timings["normalise_s"] = round(time.perf_counter() - t0, 3)
 
         if unreadable and len(pristine) == 1:
-            return _finish(result, policy.Grade(0, unreadable), 0, _max_points(pristine))
+            return _finish(result, policy.Grade(0, unreadable), 0, self.max_points(pristine))
         if not found_any:
             names = ", ".join(p.name for p in pristine)
             sent = ", ".join(p.name for p in sub.notebooks)
             return _finish(result, policy.Grade(0, f"no {names} found (handed in: {sent})"),
-                           0, _max_points(pristine))
+                           0, self.max_points(pristine))
 
         # 3. autograde
         t1 = time.perf_counter()
@@ -158,7 +168,7 @@ class Grader:
         # 4. points and messages
         result.exercises = self._outcomes(tp, student, pristine)
         points = sum(o.points for o in result.exercises)
-        max_points = _max_points(pristine)
+        max_points = self.max_points(pristine)
         for kind, note in (("KernelDied", "the kernel died (memory limit, os._exit, a signal?): "
                                           "the cells after it were not run"),
                            ("NotebookDeadlineExceeded", f"the notebook ran past its "
@@ -181,7 +191,7 @@ class Grader:
         with Gradebook(self.db_url, course_id=self.course.id) as gb:
             for release_path in pristine:
                 name = release_path.stem
-                release_nb = notebooks.read(release_path)
+                release_nb = self.release_nb(release_path)
                 graded = self.course.autograded_dir / student / tp.id / release_path.name
                 executed = notebooks.read(graded) if graded.is_file() else None
                 secrets = outcomes.hidden_lines(executed) if executed is not None else frozenset()
@@ -236,10 +246,6 @@ def _pair_notebooks(pristine: list[Path], sent: list[Path], repairs: list[str]):
             yield r, unclaimed[0]
         else:
             yield r, None
-
-
-def _max_points(pristine: list[Path]) -> float:
-    return sum(notebooks.total_points(notebooks.read(p)) for p in pristine)
 
 
 def _last_line(text: str) -> str:
