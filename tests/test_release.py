@@ -1,7 +1,6 @@
 """release/ is generated, in sync with source/, free of solutions and hidden tests, and runs."""
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
