@@ -8,39 +8,49 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install release grade grade-one grade-plan grade-shard grade-merge ci-sandbox feedback demo check test test-slow test-all clean
+.PHONY: help install release student-kit report export benchmark-grading grade grade-one grade-plan grade-shard grade-merge ci-sandbox feedback demo check test test-slow test-all clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install:  ## create .venv with the pinned dependencies (works offline here)
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --find-links vendor/wheels -r requirements.txt -c constraints.txt
 	@$(PYTHON) -c "import torch, nbgrader; print('installed: torch', torch.__version__, '/ nbgrader', nbgrader.__version__)"
 
 release:  ## generate release/ (student notebooks) from source/ with nbgrader
 	$(PYTHON) -m graders release
 
-grade:  ## autograde submitted/ into autograded/, feedback/ and grades.csv
-	$(PYTHON) -m graders grade
+grade:  ## grade what changed in submitted/ into results/, feedback/, grades.csv [JOBS=n TP= STUDENT= FORCE=1]
+	$(PYTHON) -m graders grade $(if $(JOBS),--jobs $(JOBS)) $(foreach t,$(TP),--tp "$(t)") $(foreach s,$(STUDENT),--student "$(s)") $(if $(filter-out 0 no false,$(FORCE)),--force)
 
 grade-one:  ## one submission, for CI: make grade-one STUDENT=alice TP=TP1 [NB=path]
 	@test -n "$(STUDENT)" -a -n "$(TP)" || { echo "usage: make grade-one STUDENT=id TP=TP1 [NB=path]"; exit 2; }
 	$(PYTHON) -m graders grade-one --student "$(STUDENT)" --tp "$(TP)" $(if $(NB),--path "$(NB)")
 
 grade-plan:  ## CI: deal the submissions into shards: make grade-plan [COUNT=4] [SINCE=HEAD~1]
-	$(PYTHON) -m graders.shards plan --count $(or $(COUNT),4) $(if $(SINCE),--since "$(SINCE)")
+	$(PYTHON) -m graders grade-plan --count $(or $(COUNT),4) $(if $(SINCE),--since "$(SINCE)")
 
 grade-shard:  ## CI: grade one shard of the plan: make grade-shard SHARD=0
 	@test -n "$(SHARD)" || { echo "usage: make grade-shard SHARD=i (after make grade-plan)"; exit 2; }
-	$(PYTHON) -m graders.shards grade --shard "$(SHARD)"
+	$(PYTHON) -m graders grade-shard --shard "$(SHARD)"
 
 grade-merge:  ## CI: merge shards' outputs into grades.csv and feedback/: make grade-merge DIRS='a b'
 	@test -n "$(DIRS)" || { echo "usage: make grade-merge DIRS='shard-folder ...'"; exit 2; }
-	$(PYTHON) -m graders.shards merge $(DIRS)
+	$(PYTHON) -m graders grade-merge $(DIRS)
 
 ci-sandbox:  ## CI runners (Ubuntu 24.04): allow the user namespaces the grading sandbox needs
 	if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]; then sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0; fi
+
+student-kit:  ## the students' repository: student-kit/ and student-kit.zip, from release/ only
+	$(PYTHON) -m graders.kit --zip
+
+report:  ## the class report page, report/index.html, from the stored results [COURSE=demo]
+	$(PYTHON) -m graders $(if $(COURSE),--root "$(COURSE)") report
+
+export:  ## grades in an LMS's import format: make export FORMAT=moodle|canvas|csv [OUT=file]
+	@test -n "$(FORMAT)" || { echo "usage: make export FORMAT=moodle|canvas|csv [OUT=file]"; exit 2; }
+	$(PYTHON) -m graders $(if $(COURSE),--root "$(COURSE)") export --format "$(FORMAT)" $(if $(OUT),--out "$(OUT)")
 
 feedback:  ## rewrite feedback/ and grades.csv from results/ (after editing overrides.csv)
 	$(PYTHON) -m graders feedback
@@ -51,6 +61,9 @@ demo:  ## grade the shipped example submissions (in demo/) and print the 0/1/2 t
 check:  ## self-check a notebook: make check NB=release/TP1_micrograd/micrograd.ipynb
 	@test -n "$(NB)" || { echo "usage: make check NB=path/to/notebook.ipynb"; exit 2; }
 	$(PYTHON) -m graders check "$(NB)"
+
+benchmark-grading:  ## time make grade against plain nbgrader: [STUDENTS=20] [JOBS=2]
+	$(PYTHON) benchmarks/grading.py --students $(or $(STUDENTS),20) --jobs $(or $(JOBS),2)
 
 test:  ## the fast test suite (what a developer runs often)
 	$(PYTHON) -m pytest -q -m "not slow"

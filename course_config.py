@@ -48,7 +48,7 @@ TPS = [
 STUDENTS = []
 
 # ----------------------------------------------------------------------------------
-# The 0/1/2 scale (DESIGN.md §4)
+# The 0/1/2 scale (docs/design.md §5)
 # ----------------------------------------------------------------------------------
 
 #: Fraction of a TP's autograded points for a 1 ("a decent notebook").
@@ -86,6 +86,57 @@ KERNEL_MAX_FILE_MB = 512
 MAX_OUTPUT_BYTES = 2_000_000
 
 # ----------------------------------------------------------------------------------
+# The students' kit (make student-kit, graders/kit.py)
+# ----------------------------------------------------------------------------------
+
+#: The students' GitHub repository, where the kit is published (e.g. the GitHub Classroom
+#: template): "https://github.com/<org>/<repo>" or "<org>/<repo>". The kit's README links
+#: each notebook to https://colab.research.google.com/github/<org>/<repo>/blob/main/<TP>/<nb>.ipynb.
+#: Empty: no Colab links (make student-kit says so).
+STUDENT_REPO_URL = ""
+
+#: How students hand a TP in, as the kit's README says it (Markdown). Empty: "commit and
+#: push your notebook to your repository before the due time".
+STUDENT_HAND_IN = ""
+
+# ----------------------------------------------------------------------------------
+# The class report (make report): similar answers (graders/similarity.py)
+# ----------------------------------------------------------------------------------
+
+#: Pairs of students whose answers are at least this similar are listed in the report.
+#: Score: the larger of the two shares of one student's answers (solution cells, the
+#: release's own code removed) found in the other's; 1.0 = the same code up to names,
+#: spacing and comments. Evidence for a person to judge, never a grade change.
+SIMILARITY_THRESHOLD = 0.5
+
+#: Shortest matching passage counted, in characters of the name-blind token text
+#: (copydetect's noise threshold k): shorter common idioms are no evidence.
+SIMILARITY_NOISE = 25
+
+#: Winnowing window; 1 keeps every k-gram, so every match of SIMILARITY_NOISE characters
+#: is found and scores are reproducible (larger windows vary with Python's string hashing).
+SIMILARITY_WINDOW = 1
+
+#: At most this many pairs per TP in the report, most similar first.
+SIMILARITY_TOP = 20
+
+# ----------------------------------------------------------------------------------
+# Export to the school's LMS (make export FORMAT=moodle|canvas|csv, graders/lms.py)
+# ----------------------------------------------------------------------------------
+
+#: What the student ids here are in the LMS: "username" (Moodle username; Canvas SIS
+#: Login ID), "email" (Moodle email; Canvas SIS Login ID), "idnumber" (Moodle ID number;
+#: Canvas SIS User ID).
+LMS_STUDENT_ID = "username"
+
+#: With LMS_STUDENT_ID = "email": the domain appended to an id without "@".
+LMS_EMAIL_DOMAIN = ""
+
+#: TP id -> the LMS's column name, e.g. {"TP1_micrograd": "TP1 micrograd (4211)"} (Canvas
+#: matches "Title (assignment id)", else the title, else creates an assignment).
+LMS_COLUMNS = {}
+
+# ----------------------------------------------------------------------------------
 # Paths (relative to the repository root)
 # ----------------------------------------------------------------------------------
 
@@ -111,7 +162,7 @@ except NameError:  # imported as a module by graders/
 
 c.CourseDirectory.course_id = COURSE_ID
 # Autograde: warnings and progress bars write to stderr, and nbgrader gives a test cell
-# with any stderr output 0 points; drop such outputs before scoring (DESIGN.md §7).
+# with any stderr output 0 points; drop such outputs before scoring (docs/design.md §7).
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning|warn\(|it/s\]|s/it\]|\d+%\|"
 # A deleted test cell comes back from the gradebook, so it still counts (as a fail).

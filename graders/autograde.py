@@ -1,256 +1,132 @@
-"""Grading submissions: normalise, autograde with nbgrader, apply the 0/1/2 policy.
+"""Grading one submission: prepare, run, score, decide. The one ``grade_one`` of every
+entry point (``make grade``, ``grade-one``, the CI shards, the benchmarks).
 
-One :class:`Grader` grades many submissions in one process (nbgrader's start-up is paid
-once, DESIGN.md §7). For each submission it
+1. **prepare** (``graders.prepare``): hand-in time, the student's notebooks rebuilt on the
+   pristine release, integrity scan, hidden tests put back;
+2. **run** (``graders.engine``): each notebook in a fresh sandboxed kernel under the TP's
+   limits, in a scratch copy of the TP's release folder;
+3. **score** (``graders.outcomes``, inside the engine's run): points and the visible
+   failure message of every test cell, computed once from the executed notebook;
+4. **decide** (``graders.policy``): the 0/1/2 grade and its reason.
 
-1. reads the submitted notebooks (an unreadable one is a reason, not a crash);
-2. builds the normalised submission (``normalise``) in ``.work/normalised/``, so that
-   nbgrader never sees, and never touches, the submitted files;
-3. runs nbgrader's autograde on it (a fresh kernel per notebook, the TP's per-cell
-   timeout), which writes ``autograded/<student>/<TP>/`` and the gradebook;
-4. reads the points per test cell back from the gradebook and the visible failure
-   messages from the autograded notebook, and applies the policy.
+Publishing (results, the gradebook, feedback, ``grades.csv``) is the caller's: one
+writer, in the main thread (``graders.grade``). A :class:`Grader` may grade from several
+threads at once: the per-TP set-up is done once, under a lock.
 """
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
-from . import integrity, nbgrader_app, notebooks, outcomes, policy, release, sandbox
-from .config import ROOT, TP, Course
-from .normalise import normalise
+from . import notebooks, policy, release
+from .config import TP, Course
+from .engine import Engine, Limits
+from .prepare import fingerprints, prepare
 from .results import Result
-from .submissions import TIMESTAMP_FILE, Submission
+from .submissions import Submission
 
 
 class Grader:
-    def __init__(self, course: Course):
+    def __init__(self, course: Course, engine: Engine | None = None):
         self.course = course
+        self.engine = engine or Engine(course)
         self.db_url = f"sqlite:///{course.root / 'gradebook.db'}"
-        self._release: dict[str, list[Path]] = {}
-        self._release_nbs: dict[Path, object] = {}
-        self._apis: dict[str, object] = {}
-        self._env: dict[str, str] = {}
-        self.protections = ["none: SANDBOX is off in course_config.py"]
-        m = course.module
-        if m.SANDBOX:
-            jupyter_path, self._sandbox = sandbox.prepare(
-                course.work_dir, hide=[course.root, ROOT],
-                memory_bytes=m.KERNEL_MEMORY_MB * 2**20, max_processes=m.KERNEL_MAX_PROCESSES,
-                max_file_bytes=m.KERNEL_MAX_FILE_MB * 2**20)
-            self._env["JUPYTER_PATH"] = str(jupyter_path)
-            self.protections = sandbox.protections(self._sandbox)
-
-    # -- per TP, once ----------------------------------------------------------------
-    def pristine(self, tp: TP) -> list[Path]:
-        """The TP's release notebooks, generated afresh from source/ into .work/release.
-
-        Generating also records the TP's cells (hidden tests included) in the gradebook,
-        which autograde needs; the committed release/ is never rewritten by grading.
-        """
-        if tp.id not in self._release:
-            out = self.course.work_dir / "release"
-            release.generate(self.course, [tp.id], release_dir=out, db_url=self.db_url)
-            self._release[tp.id] = notebooks.notebooks_in(out / tp.id)
-        return self._release[tp.id]
-
-    def release_nb(self, path: Path):
-        """A pristine release notebook, read once (callers deep-copy before changing it)."""
-        if path not in self._release_nbs:
-            self._release_nbs[path] = notebooks.read(path)
-        return self._release_nbs[path]
-
-    def max_points(self, pristine: list[Path]) -> float:
-        return sum(notebooks.total_points(self.release_nb(p)) for p in pristine)
-
-    def _api(self, tp: TP):
-        if tp.id not in self._apis:
-            from nbconvert.preprocessors import ClearMetadataPreprocessor
-            from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata,
-                                                IgnorePattern, LimitOutput, SaveAutoGrades)
-
-            from .preprocessors import LimitedExecute
-
-            settings = {
-                "CourseDirectory.submitted_directory": str(self._normalised_root),
-                "CourseDirectory.db_url": self.db_url,
-                # nbgrader's own list, with Execute replaced by the limited one
-                "Autograde.autograde_preprocessors": [
-                    LimitedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata],
-                "Execute.timeout": tp.cell_timeout,
-                "LimitedExecute.notebook_timeout": tp.notebook_timeout,
-                "LimitedExecute.max_output_bytes": self.course.module.MAX_OUTPUT_BYTES,
-            }
-            if self._env:
-                settings.update({
-                    "LimitedExecute.kernel_name": sandbox.SPEC_NAME,
-                    "KernelManager.transport": "ipc",
-                    "KernelManager.ip": sandbox.ipc_address(self.course.work_dir)})
-            self._apis[tp.id] = nbgrader_app.make_api(self.course, **settings)
-        return self._apis[tp.id]
+        self._tps: dict[str, tuple[Path, dict, dict]] = {}
+        self._lock = threading.Lock()
+        self._prints: dict[str, frozenset[str]] | None = None
 
     @property
-    def _normalised_root(self) -> Path:
-        return self.course.work_dir / "normalised"
+    def protections(self) -> list[str]:
+        return self.engine.protections
+
+    # -- per TP, once ----------------------------------------------------------------
+    def pristine(self, tp: TP) -> tuple[Path, dict, dict]:
+        """(release folder, release notebooks, source notebooks) of a TP, by notebook name.
+
+        The release is generated afresh from source/ into .work/release (grading never
+        trusts nor rewrites the committed release/); generating also records the TP's
+        cells in the gradebook, which results are recorded against.
+        """
+        with self._lock:
+            if tp.id not in self._tps:
+                out = self.course.work_dir / "release"
+                release.generate(self.course, [tp.id], release_dir=out, db_url=self.db_url)
+                paths = notebooks.notebooks_in(out / tp.id)
+                self._tps[tp.id] = (
+                    out / tp.id,
+                    {p.name: notebooks.read(p) for p in paths},
+                    {p.name: notebooks.read(self.course.source_dir / tp.id / p.name)
+                     for p in paths})
+            return self._tps[tp.id]
+
+    def fingerprints(self) -> dict[str, frozenset[str]]:
+        """Each released TP's grade_ids, which tell misfiled notebooks apart (once)."""
+        with self._lock:
+            if self._prints is None:
+                self._prints = fingerprints(self.course)
+            return self._prints
+
+    def max_points(self, tp: TP) -> float:
+        return sum(notebooks.total_points(nb) for nb in self.pristine(tp)[1].values())
 
     # -- one submission ----------------------------------------------------------------
     def grade(self, sub: Submission | None, tp: TP, student: str) -> Result:
         """Grade one student's hand-in of one TP (``sub`` is None when nothing came)."""
-        if sub is None or not sub.notebooks:
+        if sub is None:
             g = policy.NO_SUBMISSION
             return Result(student, tp.id, g.value, g.reason)
-        pristine = self.pristine(tp)  # once per TP: not part of this submission's timings
+        if not sub.notebooks:   # a folder, but nothing to grade: not the same as absent
+            g = policy.NO_NOTEBOOK
+            held = sorted(str(p.relative_to(sub.folder)) for p in sub.files())
+            note = (f"no notebook in submitted/{sub.folder.parent.name}/{sub.folder.name}/ "
+                    f"(it holds: {', '.join(held) or 'nothing'})")
+            return Result(student, tp.id, g.value, g.reason, flags=[note])
+        folder, release_nbs, source_nbs = self.pristine(tp)  # once per TP: not timed
+        max_points = self.max_points(tp)
+        result = Result(student, tp.id, 0, "", sandbox=list(self.protections))
+
         t0 = time.perf_counter()
-        result = Result(student, tp.id, 0, "", sandbox=self.protections)
-        try:
-            when = sub.timestamp(self.course.module.TIME_ZONE)
-        except ValueError as e:
-            when = None
-            result.integrity.append(str(e))
-        result.submitted_at = when.isoformat() if when else None
-        late_by = policy.lateness(when, tp.due, self.course.policy.grace)
-
-        # 1-2. read and normalise each notebook of the TP
-        target = self._normalised_root / student / tp.id
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        unreadable, answered, found_any = None, False, False
-        for release_path, sent in _pair_notebooks(pristine, sub.notebooks, result.repairs):
-            release_nb = self.release_nb(release_path)
-            found_any = found_any or sent is not None
-            if sent is None:
-                result.repairs.append(f"{release_path.name} is missing: its exercises score 0")
-                student_nb = release_nb
-            else:
-                try:
-                    student_nb = notebooks.read(sent)
-                    if not student_nb.cells:
-                        raise notebooks.NotebookError("notebook has no cells")
-                except notebooks.NotebookError as e:
-                    unreadable = f"{sent.name}: {e}" if len(pristine) > 1 else str(e)
-                    student_nb = release_nb
-            norm = normalise(student_nb, release_nb)
-            result.repairs += norm.repairs
-            result.integrity += norm.integrity
-            result.integrity += integrity.scan(
-                [c.source for c in norm.nb.cells if c.cell_type == "code"
-                 and (notebooks.is_solution(c) or not notebooks.meta(c))])
-            answered = answered or not norm.unmodified
-            notebooks.write(norm.nb, target / release_path.name)
-        ignored = sorted(p.name for p in sub.folder.iterdir()
-                         if p.is_file() and p.suffix != ".ipynb" and p.name != TIMESTAMP_FILE)
-        if ignored:
-            result.repairs.append("files ignored (grading uses the TP's own copies): "
-                                  + ", ".join(ignored))
-        if (sub.folder / TIMESTAMP_FILE).is_file():
-            shutil.copyfile(sub.folder / TIMESTAMP_FILE, target / TIMESTAMP_FILE)
+        prep = prepare(self.course, tp, sub, release_nbs, source_nbs)
+        result.submitted_at = prep.submitted_at
+        result.repairs, result.integrity = prep.repairs, prep.integrity
+        result.flags = prep.flags
         result.timings["normalise_s"] = round(time.perf_counter() - t0, 3)
+        if prep.decided is not None:
+            return _finish(result, prep.decided, 0, max_points)
 
-        if unreadable and len(pristine) == 1:
-            return _finish(result, policy.Grade(0, unreadable), 0, self.max_points(pristine))
-        if not found_any:
-            names = ", ".join(p.name for p in pristine)
-            sent = ", ".join(p.name for p in sub.notebooks)
-            return _finish(result, policy.Grade(0, f"no {names} found (handed in: {sent})"),
-                           0, self.max_points(pristine))
-
-        # 3. autograde
         t1 = time.perf_counter()
-        api = self._api(tp)
-        log = nbgrader_app.run(api.autograde, tp.id, student, force=True, create=True,
-                               env=self._env)
-        sandbox.cleanup_cgroups()
+        limits = Limits.of(self.course, tp)
+        graded_dir = self.course.autograded_dir / student / tp.id
+        if graded_dir.exists():
+            shutil.rmtree(graded_dir)
+        graded_dir.mkdir(parents=True)
+        for name, nb in prep.to_run:
+            run_dir = self.course.work_dir / "run" / student / tp.id
+            if run_dir.exists():
+                shutil.rmtree(run_dir)
+            # the kernel sees the TP's own files only (a student's data or helper files
+            # cannot change a grade), in a folder it may write to
+            shutil.copytree(folder, run_dir, ignore=shutil.ignore_patterns("*.ipynb"))
+            try:
+                run = self.engine.run(nb, run_dir, limits)
+            finally:
+                shutil.rmtree(run_dir, ignore_errors=True)
+            notebooks.write(run.nb, graded_dir / name)
+            if run.kernel_start_s is not None:
+                result.timings["kernel_start_s"] = round(
+                    result.timings.get("kernel_start_s", 0) + run.kernel_start_s, 3)
+            result.exercises += run.outcomes
+            for note in run.notes:
+                if note not in result.integrity:
+                    result.integrity.append(note)
         result.timings["autograde_s"] = round(time.perf_counter() - t1, 3)
 
-        # 4. points and messages
-        result.exercises = self._outcomes(tp, student, pristine)
         points = sum(o.points for o in result.exercises)
-        max_points = self.max_points(pristine)
-        for kind, note in (("KernelDied", "the kernel died (memory limit, os._exit, a signal?): "
-                                          "the cells after it were not run"),
-                           ("NotebookDeadlineExceeded", f"the notebook ran past its "
-                            f"{tp.notebook_timeout} s budget: the cells after it were not run")):
-            if any(o.message.startswith(kind) for o in result.exercises):
-                result.integrity.append(note)
-        if not log["success"]:
-            result.integrity.append("nbgrader reported an error while grading: "
-                                    + _last_line(log.get("error") or log.get("log", "")))
         grade = policy.grade(self.course.policy, points=points, max_points=max_points,
-                             late_by=late_by, unreadable=unreadable,
-                             unmodified=not answered)
+                             late_by=prep.late_by, unmodified=not prep.answered)
         return _finish(result, grade, points, max_points)
-
-    def _outcomes(self, tp: TP, student: str, pristine: list[Path]) -> list[outcomes.Outcome]:
-        """Points from the gradebook; pass/fail messages from the autograded notebooks."""
-        from nbgrader.api import Gradebook, MissingEntry
-
-        found = []
-        with Gradebook(self.db_url, course_id=self.course.id) as gb:
-            for release_path in pristine:
-                name = release_path.stem
-                release_nb = self.release_nb(release_path)
-                graded = self.course.autograded_dir / student / tp.id / release_path.name
-                executed = notebooks.read(graded) if graded.is_file() else None
-                secrets = outcomes.hidden_lines(executed) if executed is not None else frozenset()
-                try:
-                    scores = {g.name: g for g in
-                              gb.find_submission_notebook(name, tp.id, student).grades}
-                except MissingEntry:
-                    scores = {}
-                for cell in notebooks.test_cells(release_nb):
-                    gid = notebooks.grade_id(cell)
-                    g = scores.get(gid)
-                    score = float(g.score) if g is not None and g.score is not None else 0.0
-                    max_score = notebooks.points(cell)
-                    passed = score >= max_score
-                    message = ""
-                    if not passed:
-                        message = "not graded (the notebook did not run)"
-                        if executed is not None:
-                            ran = _test_cell(executed, gid)
-                            if ran is not None:
-                                message = outcomes.failure_message(ran, secrets=secrets)
-                    found.append(outcomes.Outcome(gid, score, max_score, passed, message))
-        return found
-
-
-def _test_cell(executed, gid):
-    """The executed test cell (autograde restored it whole, hidden tests included)."""
-    try:
-        return notebooks.cell_by_grade_id(executed, gid)
-    except KeyError:
-        return None
-
-
-def _pair_notebooks(pristine: list[Path], sent: list[Path], repairs: list[str]):
-    """(release notebook, the student's file for it or None), by name, then by elimination.
-
-    A single notebook under another name ("micrograd (1).ipynb", "Copy of ...") is the
-    one, when the TP has a single notebook to match it to.
-    """
-    by_name = {}
-    for p in sent:  # sent is shallowest first: the first of each name wins
-        if p.name in by_name:
-            repairs.append(f"another {p.name} (in {p.parent.name}/) ignored: the "
-                           "shallowest one is graded")
-        by_name.setdefault(p.name, p)
-    unclaimed = [p for p in sent if p.name not in {r.name for r in pristine}]
-    for r in pristine:
-        if r.name in by_name:
-            yield r, by_name[r.name]
-        elif len(unclaimed) == 1 and sum(1 for x in pristine if x.name not in by_name) == 1:
-            repairs.append(f"notebook {unclaimed[0].name!r} graded as {r.name!r} (renamed)")
-            yield r, unclaimed[0]
-        else:
-            yield r, None
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in str(text).strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "unknown error"
 
 
 def _finish(result: Result, grade: policy.Grade, points: float, max_points: float) -> Result:

@@ -5,16 +5,25 @@ read it, rebuild it on the release (reporting every repair and every edited test
 that grading would ignore), execute it in a fresh kernel in grading mode, and print each
 graded exercise's pass / fail with the failing message, and the errors raised outside
 graded cells.
+
+It needs the release alone (``release/<TP>/``, as in the students' kit built by
+``graders.kit``), never ``source/``: the TP is the one whose release folder holds a
+notebook of the same name, or with the most graded cells in common. In the kit it runs as
+``python -m graders.check NOTEBOOK...`` (the repository's ``make check`` calls the same
+function).
 """
 from __future__ import annotations
 
+import argparse
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import execute, notebooks, outcomes
-from .config import Course
+from . import feedback, notebooks, outcomes
+from .config import TP, Course
+from .engine import Engine, Limits
 from .normalise import normalise
 
 
@@ -24,15 +33,23 @@ class Report:
     problems: list[str] = field(default_factory=list)   # would not be accepted as it is
     warnings: list[str] = field(default_factory=list)   # accepted, but look at this
     exercises: list[outcomes.Outcome] = field(default_factory=list)
+    protections: list[str] = field(default_factory=list)  # the limits the kernel ran under
+    described: dict = field(default_factory=dict)  # grade_id -> feedback.Exercise (titles)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+def released_tps(course: Course) -> list[TP]:
+    """The TPs of the configuration whose release folder holds a notebook: what a student
+    can have (``Course.released_tps`` looks at source/, which a student has not)."""
+    return [tp for tp in course.tps if notebooks.notebooks_in(course.release_dir / tp.id)]
+
+
 def find_release(course: Course, student_nb, name: str) -> Path | None:
     """The release notebook this one comes from: same file name, else most shared grade_ids."""
-    candidates = [p for tp in course.released_tps
+    candidates = [p for tp in released_tps(course)
                   for p in notebooks.notebooks_in(course.release_dir / tp.id)]
     for path in candidates:
         if path.name == name:
@@ -59,20 +76,23 @@ def check(course: Course, path: Path) -> Report:
         return report
     tp = course.tp(release_path.parent.name)
     report.tp = tp.id
-    norm = normalise(student_nb, notebooks.read(release_path))
+    release_nb = notebooks.read(release_path)
+    report.described = feedback.exercises_of(release_nb)
+    norm = normalise(student_nb, release_nb)
     report.warnings += [f"repaired: {r}" for r in norm.repairs]
     report.warnings += [f"{i} (grading uses the original)" for i in norm.integrity]
     if norm.unmodified:
         report.problems.append("no answer written yet: an unmodified notebook gets 0")
     with tempfile.TemporaryDirectory(prefix="dl-check-") as tmp:
         work = Path(tmp) / tp.id
-        shutil.copytree(release_path.parent, work)
-        nb = execute.run_notebook(norm.nb, cwd=work, timeout=tp.cell_timeout)
-    # grading drops the stderr that course_config.py's IgnorePattern matches: so does this
-    from nbgrader.preprocessors import IgnorePattern
-
-    IgnorePattern(config=course.nbgrader_config()).preprocess(nb, {})
-    report.exercises = outcomes.of_notebook(nb)
+        shutil.copytree(release_path.parent, work, ignore=shutil.ignore_patterns("*.ipynb"))
+        # the grading engine itself, with the visible tests only: same kernel, same limits
+        engine = Engine(course, work_dir=Path(tmp) / ".engine")
+        run = engine.run(norm.nb, work, Limits.of(course, tp))
+    nb = run.nb
+    report.protections = engine.protections
+    report.exercises = run.outcomes
+    report.warnings += run.notes
     waiting = []  # cells that only wait for an unanswered exercise
     for i, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code" or notebooks.is_test(cell):
@@ -83,6 +103,11 @@ def check(course: Course, path: Path) -> Report:
             where = notebooks.grade_id(cell) or f"cell {i}"
             if out.get("ename") == "NotImplementedError":
                 waiting.append(where)
+            elif out.get("ename") in ("KeyboardInterrupt", "CellTimeoutError"):
+                note = (f"{where} did not finish in {tp.cell_timeout} s and was interrupted "
+                        "(grading does the same): the cells after it may miss what it defines")
+                if note not in report.warnings:
+                    report.warnings.append(note)
             else:
                 report.warnings.append(f"{where} raised {out.get('ename')}: "
                                        f"{outcomes.ANSI.sub('', str(out.get('evalue', '')))[:200]}")
@@ -97,13 +122,114 @@ def format_report(report: Report, path: Path) -> str:
         lines.append(f"  PROBLEM  {p}")
     for o in report.exercises:
         mark = "pass" if o.passed else "FAIL"
-        lines.append(f"  {mark:<4}  {o.grade_id:<32} {o.max_points:g} pt"
-                     + (f"  {o.message}" if o.message else ""))
+        ex = report.described.get(o.grade_id)
+        lines.append(f"  {mark:<4}  {o.grade_id:<24} {o.max_points:g} pt"
+                     + (f"  {ex.title}" if ex and ex.title != o.grade_id else ""))
+        if not o.passed:
+            lines.append(f"        {o.message}")
+            todo = feedback.what_to_do(o, report.described, report.exercises)
+            if todo:
+                lines.append(f"        -> {todo}")
     for w in report.warnings:
         lines.append(f"  note  {w}")
+    if report.protections:
+        lines.append("Ran as grading runs it (timeouts, output budget, guard), with: "
+                     + "; ".join(report.protections))
     if report.exercises:
         got = sum(o.points for o in report.exercises)
         total = sum(o.max_points for o in report.exercises)
         lines.append(f"Visible tests: {got:g}/{total:g} points. Grading also runs hidden tests, "
                      "so this is an upper bound.")
     return "\n".join(lines)
+
+
+def check_exercise(grade_id: str, namespace: dict | None = None,
+                   root: Path | str | None = None) -> None:
+    """From inside a notebook: run one exercise's *visible* test, as released, on what the
+    kernel holds now (the answers you ran), and say pass / fail, why and what to do.
+
+    ``check_exercise("tp1_zero_grad")`` in a cell (after ``from graders.check import
+    check_exercise``, with the kit's folder on ``sys.path``). The test comes from the
+    pristine release notebook, so an edited test cell does not change it. It is the quick
+    check; ``make check`` runs the whole notebook in a fresh kernel, as grading does.
+    """
+    if namespace is None:
+        try:
+            namespace = get_ipython().user_ns  # noqa: F821 -- defined inside IPython
+        except NameError:
+            import inspect
+
+            namespace = inspect.currentframe().f_back.f_globals
+    print(exercise_outcome(grade_id, namespace, root)[1])
+
+
+def exercise_outcome(grade_id: str, namespace: dict,
+                     root: Path | str | None = None) -> tuple[outcomes.Outcome, str]:
+    """:func:`check_exercise`'s outcome and text, without printing."""
+    from .config import ROOT
+
+    course = Course(root or ROOT)
+    release_nb = cell = None
+    for tp in released_tps(course):
+        for path in notebooks.notebooks_in(course.release_dir / tp.id):
+            nb = notebooks.read(path)
+            found = [c for c in notebooks.test_cells(nb) if notebooks.grade_id(c) == grade_id]
+            if found:
+                release_nb, cell = nb, found[0]
+                break
+        if cell is not None:
+            break
+    if cell is None:
+        raise KeyError(f"no exercise {grade_id!r} in this course's notebooks (the grade_id "
+                       "is in the test cell's metadata)")
+    visible = "\n".join(cell.source.splitlines()[: notebooks.visible_lines(cell)])
+    points = notebooks.points(cell)
+    try:
+        exec(compile(visible, f"<visible test {grade_id}>", "exec"), namespace)
+        outcome = outcomes.Outcome(grade_id, points, points, True)
+    except NotImplementedError:
+        outcome = outcomes.Outcome(grade_id, 0.0, points, False,
+                                   "not answered yet (a `raise NotImplementedError()` is "
+                                   "still there)")
+    except Exception as e:  # what the test cell would show
+        text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        outcome = outcomes.Outcome(grade_id, 0.0, points, False, text[:600])
+    described = feedback.exercises_of(release_nb)
+    ex = described.get(grade_id)
+    title = f" ({ex.title})" if ex and ex.title != grade_id else ""
+    if outcome.passed:
+        return outcome, (f"pass  {grade_id}{title}: the visible test passes; hidden tests "
+                         "check more (see the docstring's edge cases)")
+    text = f"FAIL  {grade_id}{title}\n      {outcome.message}"
+    todo = feedback.what_to_do(outcome, described, [outcome])
+    return outcome, text + (f"\n      -> {todo}" if todo else "")
+
+
+def main(argv=None) -> int:
+    """``python -m graders.check NOTEBOOK...``: what the students' kit runs (no source/)."""
+    from .config import ROOT
+
+    parser = argparse.ArgumentParser(prog="python -m graders.check", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    parser.add_argument("--root", default=str(ROOT),
+                        help="the course folder (holds course_config.py and release/)")
+    parser.add_argument("--summary", type=Path, metavar="FILE",
+                        help="also append the reports to FILE, as Markdown "
+                             "(GitHub Actions' $GITHUB_STEP_SUMMARY)")
+    args = parser.parse_args(argv)
+    course = Course(args.root)
+    status = 0
+    for path in args.notebooks:
+        report = check(course, path)
+        text = format_report(report, path)
+        print(text, flush=True)
+        if args.summary:
+            with open(args.summary, "a", encoding="utf-8") as out:
+                out.write(f"```\n{text}\n```\n\n")
+        status = status or (0 if report.ok else 1)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from . import examples, export, release, results
-from .config import ROOT, Course
+from .config import ROOT, Course, InputError
 
 
 def cmd_release(args) -> int:
@@ -19,42 +19,82 @@ def cmd_release(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grade import grade_course
+    from .grade import REGRADE_REPORT, default_jobs, format_changes, run_course
 
     course = Course(args.root)
     t0 = time.perf_counter()
-    graded = grade_course(course, args.tp or None, args.student or None)
-    tp_ids = sorted({r.tp for r in graded}, key=[t.id for t in course.tps].index)
-    final = results.load_all(course.results_dir)
-    print(export.summary(course, [r for r in final if r.tp in tp_ids], tp_ids))
-    print(f"\n{len(graded)} submissions graded in {time.perf_counter() - t0:.1f} s; "
-          f"grades in {course.grades_csv.relative_to(course.root)}, feedback in "
+    run = run_course(course, args.tp or None, args.student or None,
+                     jobs=args.jobs or default_jobs(), force=args.force)
+    print(export.summary(course, run.final, run.tp_ids))   # what grades.csv publishes
+    print(f"\n{run.graded} submission(s) graded in {time.perf_counter() - t0:.1f} s"
+          + (f"; {run.skipped} unchanged since their stored result, not regraded "
+             "(FORCE=1 regrades them)" if run.skipped else "")
+          + f"; grades in {course.grades_csv.relative_to(course.root)}, feedback in "
           f"{course.feedback_dir.relative_to(course.root)}/")
+    for line in run.kept:
+        print(f"kept: {line}")
+    if run.changes:
+        print(f"\n{len(run.changes)} grade(s) changed by this run (also in {REGRADE_REPORT}):\n"
+              + format_changes(run.changes))
     return 0
 
 
 def cmd_grade_one(args) -> int:
     """One student's one TP: the result JSON and the feedback page. Exit 0 whenever
-    grading itself worked, whatever the grade."""
+    grading itself worked, whatever the grade; 2, with nothing written, when an input is
+    wrong (an unknown or unreleased TP, an unknown student, a path with nothing there,
+    another TP's notebook)."""
     import json
 
     from . import feedback, overrides
     from .autograde import Grader
-    from .submissions import Submission
+    from .grade import check_student, change, format_changes, input_hash, record
+    from .policy import short
+    from .prepare import fingerprints, identify
+    from .submissions import Submission, folder_of
 
     course = Course(args.root)
-    tp = course.tp(args.tp)
-    path = Path(args.path) if args.path else course.submitted_dir / args.student / tp.id
-    sub = Submission.at(args.student, tp.id, path) if path.exists() else None
-    result = Grader(course).grade(sub, tp, args.student)
-    saved = results.save(result, course.results_dir)
-    shown = overrides.apply(result, overrides.load(course))
+    tp = course.released_tp(args.tp)
+    student = check_student(course, args.student)
+    table = overrides.load(course)
+    if args.path:
+        path = Path(args.path)
+        if not path.exists():
+            raise InputError(f"no notebook or folder at {args.path}: nothing graded")
+        if path.is_file() and path.suffix != ".ipynb":
+            raise InputError(f"{args.path} is not a notebook (.ipynb): nothing graded")
+    else:
+        path = folder_of(course.submitted_dir, student, tp.id)
+        if not path.is_dir():
+            raise InputError(f"no folder {path.relative_to(course.root)}/ (expected "
+                             f"submitted/{student}/{tp.id}/<notebook>.ipynb, or give "
+                             "--path): nothing graded")
+    sub = Submission.at(student, tp.id, path)
+    prints = fingerprints(course)
+    owners = {p: identify(p, prints) for p in sub.notebooks}
+    if owners and all(who not in (None, tp.id) for who in owners.values()):
+        other = sorted({short(who) for who in owners.values()})
+        raise InputError(f"this is {' and '.join(other)}'s notebook, not {short(tp.id)}'s "
+                         f"(by its exercises' grade_ids): grade it with --tp {other[0]}; "
+                         "nothing graded")
+    old = results.stored(course.results_dir, student, tp.id)
+    if old is not None and old.handed_in and not sub.notebooks:
+        raise InputError(f"no notebook in {args.path or path}: the stored result "
+                         f"({old.grade}, {old.reason}) is kept")
+    grader = Grader(course)
+    result = grader.grade(sub, tp, student)
+    result.input_hash = input_hash(course, sub, tp)
+    stored = record(course, grader, tp, result, old)
+    saved = results.path_of(course.results_dir, stored.student, stored.tp)
+    shown = overrides.apply(stored, table)
     page = feedback.write(course, shown)
     if args.json:
         print(json.dumps(shown.to_dict(), ensure_ascii=False))
     else:
-        print(f"{args.student} {tp.id}: {shown.grade} ({shown.reason})\n"
-              f"result: {saved}\nfeedback: {page}")
+        row = change(old, stored)
+        print(f"{student} {tp.id}: {shown.grade} ({shown.reason})\n"
+              f"result: {saved}\nfeedback: {page}"
+              + (f"\nchanged:\n{format_changes([row])}" if row else ""))
     return 0
 
 
@@ -90,7 +130,7 @@ def make_demo_course(root: Path) -> tuple[Course, list[tuple]]:
 
 
 def cmd_demo(args) -> int:
-    from .grade import grade_course
+    from .grade import default_jobs, run_course
 
     t0 = time.perf_counter()
     if not Course(ROOT).released_tps:
@@ -98,10 +138,10 @@ def cmd_demo(args) -> int:
         return 0
     demo, expected = make_demo_course(Path(args.root))
     print(f"{len(expected)} example submissions written to {demo.submitted_dir}")
-    graded = grade_course(demo)
-    tp_ids = [tp.id for tp in demo.released_tps]
+    run = run_course(demo, jobs=default_jobs())
+    graded, tp_ids = run.results, run.tp_ids
     print()
-    print(export.summary(demo, results.load_all(demo.results_dir), tp_ids))
+    print(export.summary(demo, run.final, tp_ids))
     by_key = {(r.student, r.tp): r.grade for r in graded}
     wrong = [(s, tp, want, by_key.get((s, tp))) for s, tp, want in expected
              if by_key.get((s, tp)) != want]
@@ -121,6 +161,21 @@ def cmd_check(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_shards(args) -> int:
+    """The CI's verbs (graders.shards), under the one CLI."""
+    from . import shards
+
+    return shards.main(["--root", args.root, args.shard_verb, *args.rest])
+
+
+def cmd_forward(args) -> int:
+    """Verbs whose module parses its own options (graders.report, graders.lms)."""
+    import importlib
+
+    root = [] if args.root == str(ROOT) else ["--root", args.root]
+    return importlib.import_module(f"graders.{args.module}").main(root + args.rest)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__)
     parser.add_argument("--root", default=str(ROOT), help="the course directory")
@@ -131,6 +186,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("grade", help="autograde submitted/ into grades.csv and feedback/")
     p.add_argument("--tp", action="append", help="only this TP (repeatable)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--jobs", type=int, default=0,
+                   help="submissions graded at once (default: the number of cores)")
+    p.add_argument("--force", action="store_true",
+                   help="regrade every submission, even those unchanged since their result")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("grade-one", help="grade one student's TP into results/ (for CI)")
     p.add_argument("--student", required=True)
@@ -142,13 +201,30 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("demo", help="grade the example submissions in a scratch course")
     p.set_defaults(func=cmd_demo)
+    for verb, what in (("plan", "CI: deal the submissions into shards"),
+                       ("shard", "CI: grade one shard of the plan"),
+                       ("merge", "CI: merge shards' results into grades.csv and feedback/")):
+        p = sub.add_parser(f"grade-{verb}", help=what, add_help=False)
+        p.set_defaults(func=cmd_shards, shard_verb="grade" if verb == "shard" else verb)
+    for verb, module, what in (("report", "report", "the class report page (report/index.html)"),
+                               ("export", "lms", "grades in Moodle's / Canvas's import format")):
+        p = sub.add_parser(verb, help=what, add_help=False)
+        p.set_defaults(func=cmd_forward, module=module)
     p = sub.add_parser("check", help="a student's self-check of one notebook")
     p.add_argument("notebook")
     p.set_defaults(func=cmd_check)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "shard_verb", None) or getattr(args, "module", None):
+        args.rest = rest
+    elif rest:
+        parser.error("unrecognized arguments: " + " ".join(rest))
     if args.verb == "demo" and args.root == str(ROOT):
         args.root = str(ROOT / "demo")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except InputError as e:   # a wrong input: one line, nothing written
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ setting of its own.
 from __future__ import annotations
 
 import importlib.util
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -15,6 +16,17 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = "course_config.py"
+
+
+class InputError(ValueError):
+    """An input a command cannot work from (a TP, a student, a path, a CSV): its message
+    is one line for the instructor, and the command stops before doing anything (exit 2)."""
+
+
+def student_id(name: str) -> str:
+    """A student id as the grader compares it: Unicode NFC (macOS writes file names
+    decomposed: ``zoe\u0308``), without surrounding spaces."""
+    return unicodedata.normalize("NFC", str(name)).strip()
 
 
 @dataclass(frozen=True)
@@ -77,9 +89,22 @@ class Course:
         raise KeyError(f"unknown TP {tp_id!r}; course_config.py lists "
                        + ", ".join(t.id for t in self.tps))
 
+    def released_tp(self, tp_id: str) -> TP:
+        """The TP named ``tp_id`` (id or short name), if it is released; else InputError."""
+        try:
+            tp = self.tp(str(tp_id).strip())
+        except KeyError as e:
+            raise InputError(e.args[0]) from None
+        if tp not in self.released_tps:
+            released = ", ".join(t.id for t in self.released_tps) or "none"
+            raise InputError(f"{tp.id} is not released (no folder source/{tp.id}/); "
+                             f"released: {released}")
+        return tp
+
     @property
     def students(self) -> list[str]:
-        return list(self.module.STUDENTS)
+        """The class list (``STUDENTS``), ids normalised (:func:`student_id`)."""
+        return list(dict.fromkeys(student_id(s) for s in self.module.STUDENTS))
 
     @property
     def policy(self) -> Policy:

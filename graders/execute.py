@@ -1,58 +1,42 @@
-"""Running a notebook in a fresh kernel, the way the grader does.
+"""Running one notebook outside a grading batch: a thin door into ``graders.engine``.
 
-Used by ``make check`` (the student's self-check) and by the test suite (the release
-runs, the mutant suite). nbgrader's own autograde runs kernels the same way: a fresh
-``python3`` kernel whose working directory is the notebook's folder, with
-``NBGRADER_EXECUTION=autograde`` so that training cells shrink to the grading budget.
+The test suite (the release runs), the benchmarks (full-size training) and scripts call
+:func:`run_notebook`; it builds an :class:`~graders.engine.Engine` for the repository's
+course, so they run notebooks exactly as grading does (same kernel environment, guard,
+limits, sandbox), except where a full-size run needs no deadline.
 """
 from __future__ import annotations
 
-import os
-import sys
-from contextlib import contextmanager
+import tempfile
 from pathlib import Path
 
-from nbclient import NotebookClient
 from nbformat import NotebookNode
 
+from .config import ROOT, Course
+from .engine import Engine, Limits
 
-@contextmanager
-def grading_environment(mode: str = "autograde", **extra: str):
-    """Environment for a kernel started from here.
-
-    The kernel spec ``python3`` starts ``python`` from PATH, and nbgrader shells out
-    to ``alembic``: both must be the ones of this interpreter's environment, whatever
-    the caller's PATH says.
-    """
-    saved = dict(os.environ)
-    bindir = str(Path(sys.executable).parent)
-    os.environ["PATH"] = bindir + os.pathsep + saved.get("PATH", "")
-    os.environ["NBGRADER_EXECUTION"] = mode
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    # Warnings go to stderr, and nbgrader scores any test cell with stderr output 0.
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+#: A full-size run (mode other than "autograde") may take a day; grading never does.
+FULL_RUN_SECONDS = 24 * 3600
 
 
 def run_notebook(nb: NotebookNode, cwd: Path | str, timeout: int = 60,
-                 mode: str = "autograde") -> NotebookNode:
+                 mode: str = "autograde", sandboxed: bool | None = None,
+                 course: Course | None = None) -> NotebookNode:
     """Execute every cell of ``nb`` (in place) in a fresh kernel started in ``cwd``.
 
     Errors do not stop the run: each failing cell keeps its error output, as under
-    nbgrader. A cell running longer than ``timeout`` seconds is interrupted and gets
-    an error output too. Returns the executed notebook.
+    grading. A cell running longer than ``timeout`` seconds is interrupted. ``mode``
+    other than "autograde" runs the notebook at full size: no notebook deadline, and no
+    sandbox unless asked (its memory limit is a grading limit). Returns the executed
+    notebook.
     """
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-        interrupt_on_timeout=True, record_timing=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    with grading_environment(mode):
-        client.execute()
-    return nb
+    course = course or Course(ROOT)
+    grading = mode == "autograde"
+    if sandboxed is None:
+        sandboxed = None if grading else False
+    limits = Limits(cell_timeout=timeout,
+                    notebook_timeout=300 if grading else FULL_RUN_SECONDS,
+                    max_output_bytes=int(course.module.MAX_OUTPUT_BYTES))
+    with tempfile.TemporaryDirectory(prefix="dl-engine-") as tmp:
+        engine = Engine(course, work_dir=Path(tmp), sandboxed=sandboxed, mode=mode)
+        return engine.run(nb, Path(cwd), limits).nb

@@ -1,63 +1,264 @@
 """The feedback a student receives: one HTML page per TP.
 
-It shows the grade and its reason, each graded exercise's points and pass / fail, the
-failure message of visible tests, and the notes on how the notebook was repaired. It is
-built from the grading result alone, so it can never show a hidden test's source (plain
-nbgrader feedback does, DESIGN.md §7).
+It shows the grade and its reason, when the notebook was handed in (in the course's time
+zone) against the due time, each graded exercise under its number and title as in the
+notebook, its points and pass / fail, and for a failed exercise the visible test's message
+and what to do (write the function; first do the exercise it builds on; a hidden test
+failed: check the docstring's edge cases), then the notes on how the notebook was read.
+
+It is built from the grading result and the *release* notebook (titles, which exercise
+needs which: ``"dl_course": {"requires": [...]}`` in a test cell's metadata) alone, so it
+can never show a hidden test's source (plain nbgrader feedback does, docs/design.md §7).
+The self-check (``graders.check``) describes exercises with the same functions.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from .config import Course
-from .policy import format_points
-from .results import Result
+from . import notebooks
+
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)\s*$", re.I)
+DEFINED = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.M)
+ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*=", re.M)
 
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; color: #222; }
+body { font-family: system-ui, sans-serif; max-width: 56rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.4rem; } .grade { font-size: 2rem; font-weight: bold; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+td:first-child { min-width: 12rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }
 .pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
+.section { color: #666; font-size: .85em; } .todo { margin: .3rem 0 0; }
 code, pre { font-family: ui-monospace, monospace; font-size: .9em; white-space: pre-wrap; }
+pre { margin: 0; }
 .notes { background: #f6f8fa; padding: .6rem 1rem; border-radius: 6px; }
+.grade-0 { color: #cf222e; } .grade-1 { color: #9a6700; } .grade-2 { color: #1a7f37; }
 """
 
 
-def render(result: Result, title: str, course_id: str) -> str:
-    rows = "\n".join(
-        f"<tr><td><code>{escape(o.grade_id)}</code></td>"
-        f"<td>{format_points(o.points)} / {format_points(o.max_points)}</td>"
-        f"<td class={'pass' if o.passed else 'fail'}>{'pass' if o.passed else 'fail'}</td>"
-        f"<td><pre>{escape(o.message)}</pre></td></tr>"
-        for o in result.exercises)
-    table = (f"<table><tr><th>exercise</th><th>points</th><th></th><th>why it failed</th></tr>"
-             f"\n{rows}</table>") if result.exercises else ""
+# -- the exercises, as the notebook names them ----------------------------------------------
+@dataclass
+class Exercise:
+    grade_id: str                 # the test cell's
+    title: str                    # the heading above it, e.g. "Test 2a — the forward pass"
+    section: str = ""             # the section it belongs to, e.g. "2. A scalar autograd engine"
+    solution: str | None = None   # grade_id of the answer cell it tests
+    function: str | None = None   # what that answer cell defines (first def / class)
+    requires: list[str] = field(default_factory=list)  # other answer cells it builds on
+    defines: list[str] = field(default_factory=list)   # every def / class of its answer cell
+
+
+def _clean(heading: str) -> str:
+    return POINTS.sub("", heading.replace("`", "").replace("**", "")).strip()
+
+
+def _short(gid: str) -> str:
+    return re.sub(r"^tp\d+_", "", gid)
+
+
+def _defined(source: str, gid: str) -> str | None:
+    """What an answer cell defines that its test is about: the def / class whose name the
+    test's grade_id contains (``tp1_zero_grad`` -> ``zero_grad``), else the first one."""
+    names = DEFINED.findall(source) or ASSIGNED.findall(source)
+    key = _short(gid).lower()
+    return next((n for n in names if n.lower() in key), names[0] if names else None)
+
+
+def exercises_of(nb) -> dict[str, Exercise]:
+    """Each test cell of a (release) notebook: its title from the closest markdown heading
+    above it (the notebook's ``#`` title aside), the section (``##``) around it, the answer
+    cell it tests (``<grade_id>_solution``, else the closest one above) and the others it
+    needs. Tests sharing a heading are told apart by the function they test; a test with
+    no heading above it is named by its grade_id."""
+    found: dict[str, Exercise] = {}
+    section = title = ""
+    last_solution = None
+    solutions = {notebooks.grade_id(c): c for c in notebooks.solution_cells(nb)}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            in_fence = False
+            for line in cell.source.splitlines():
+                if line.lstrip().startswith("```"):
+                    in_fence = not in_fence
+                m = None if in_fence else HEADING.match(line)
+                if m and len(m.group(1)) >= 2:
+                    title = _clean(m.group(2))
+                    if len(m.group(1)) == 2:
+                        section = title
+            continue
+        if notebooks.is_solution(cell):
+            last_solution = notebooks.grade_id(cell)
+            continue
+        if not notebooks.is_test(cell):
+            continue
+        gid = notebooks.grade_id(cell)
+        own = f"{gid}_solution" if f"{gid}_solution" in solutions else last_solution
+        meta = cell.get("metadata", {}).get("dl_course", {}) or {}
+        requires = [r for r in meta.get("requires", []) if r != own]
+        answer = solutions[own].source if own in solutions else ""
+        found[gid] = Exercise(gid, title or gid, section if section != title else "",
+                              own, _defined(answer, gid), requires, DEFINED.findall(answer))
+    by_title: dict[str, list[Exercise]] = {}
+    for ex in found.values():
+        by_title.setdefault(ex.title, []).append(ex)
+    for same in by_title.values():
+        if len(same) > 1:
+            distinct = len({ex.function for ex in same}) == len(same) and all(
+                ex.function for ex in same)
+            for ex in same:
+                ex.title += f": {ex.function if distinct else _short(ex.grade_id)}"
+    return found
+
+
+def exercises_of_tp(release_folder: Path) -> dict[str, Exercise]:
+    """Every notebook's exercises in a release TP folder ({} when there is none)."""
+    found: dict[str, Exercise] = {}
+    for path in notebooks.notebooks_in(release_folder):
+        try:
+            found.update(exercises_of(notebooks.read(path)))
+        except notebooks.NotebookError:
+            pass
+    return found
+
+
+def what_to_do(outcome, exercises: dict[str, Exercise], outcomes) -> str:
+    """For a failed exercise, what the student should do next (never a hidden test)."""
+    if outcome.passed:
+        return ""
+    ex = exercises.get(outcome.grade_id)
+    msg = outcome.message or ""
+    unanswered = {exercises[o.grade_id].solution for o in outcomes
+                  if o.grade_id in exercises and (o.message or "").startswith("not answered")}
+    failing = {exercises[o.grade_id].solution for o in outcomes
+               if o.grade_id in exercises and not o.passed}
+    by_solution = {}
+    for e in exercises.values():
+        by_solution.setdefault(e.solution, e)
+
+    def names(solutions):
+        return ", ".join(f"`{by_solution[s].function or by_solution[s].title}`"
+                         if s in by_solution else f"`{s}`" for s in solutions)
+
+    requires = ex.requires if ex is not None else []
+    missing = [s for s in requires if s in unanswered]
+    if missing:
+        return f"It builds on an exercise not done yet: first write {names(missing)}."
+    fn = f"`{ex.function}`" if ex is not None and ex.function else "the answer"
+    if msg.startswith("not answered"):
+        return f"Write {fn} in the cell above the test (replace `raise NotImplementedError()`)."
+    broken = [s for s in requires if s in failing]
+    if broken:
+        return (f"It builds on {names(broken)}, which does not pass its own test yet: "
+                "fix that first.")
+    undefined = re.match(r"NameError: name '(\w+)' is not defined", msg)
+    if undefined:
+        name = undefined.group(1)
+        where = next((e for e in exercises.values() if name in e.defines), None)
+        return (f"`{name}` is not defined when the test runs: write it "
+                + (f"(exercise {where.title}) " if where else "")
+                + "and run its cell before the test.")
+    if msg.startswith("a hidden test failed") or msg.startswith("a test failed ("):
+        return (f"A hidden test failed: {fn} passes the visible test, but not every case. "
+                "Check the edge cases in its docstring (other values, shapes, types).")
+    if msg.startswith("interrupted"):
+        return f"{fn} did not finish in time: look for a loop that never ends, or too much work."
+    if "raised in your code" in msg:
+        return (f"{fn} raised an error when the test called it: run the test cell in your "
+                "notebook to see where.")
+    if "stderr" in msg:
+        return "Remove what writes to stderr in this cell (a warning, a print to sys.stderr)."
+    if msg.startswith(("KernelDied", "NotebookDeadlineExceeded", "GuardFailed")):
+        return ("Not run: something earlier in the notebook stopped it (too much memory, too "
+                "long, or code that changed the grader's kernel). See the notes below.")
+    return ("The visible test's message says what was expected: run the test cell in your "
+            "notebook, fix " + fn + ", then run the self-check again.")
+
+
+# -- times ----------------------------------------------------------------------------------
+def local_time(when: datetime | str | None, zone: str | None) -> str:
+    """``when`` (ISO 8601 or aware) in the course's time zone, as people write it."""
+    if not when:
+        return ""
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return when
+    if zone and when.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        when = when.astimezone(ZoneInfo(zone))
+    text = when.strftime("%A %d %B %Y, %H:%M")
+    label = zone if zone and when.tzinfo is not None else when.tzname()
+    return f"{text} ({label})" if label else text
+
+
+# -- the page -------------------------------------------------------------------------------
+def _code(text: str) -> str:
+    """Escaped, with `name` as <code>name</code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
+
+
+def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | None = None,
+           zone: str | None = None, due: datetime | None = None) -> str:
+    from .policy import format_points
+
+    exercises = exercises or {}
+    rows = []
+    for o in result.exercises:
+        ex = exercises.get(o.grade_id)
+        name = (f"{escape(ex.title)}" + (f"<div class=section>{escape(ex.section)}</div>"
+                                          if ex.section else "")) if ex else ""
+        name = name or f"<code>{escape(o.grade_id)}</code>"
+        todo = what_to_do(o, exercises, result.exercises)
+        why = "" if o.passed else (f"<pre>{escape(o.message)}</pre>"
+                                   + (f"<p class=todo>{_code(todo)}</p>" if todo else ""))
+        rows.append(
+            f"<tr data-exercise={escape(o.grade_id)}><td>{name}</td>"
+            f"<td>{format_points(o.points)} / {format_points(o.max_points)}</td>"
+            f"<td class={'pass' if o.passed else 'fail'}>{'pass' if o.passed else 'fail'}</td>"
+            f"<td>{why}</td></tr>")
+    table = (f"<table><tr><th>exercise</th><th>points</th><th></th>"
+             f"<th>why it failed, and what to do</th></tr>\n" + "\n".join(rows)
+             + "</table>") if result.exercises else ""
     notes = [*result.repairs, *result.integrity]
     notes_html = ("<div class=notes><p>How your notebook was read:</p><ul>"
                   + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
-    when = f"<p>Handed in: {escape(result.submitted_at)}</p>" if result.submitted_at else ""
+    when = ""
+    if result.submitted_at:
+        when = f"<p>Handed in: {escape(local_time(result.submitted_at, zone))}"
+        if due is not None:
+            when += f"; due: {escape(local_time(due, zone))}"
+        when += "</p>"
+    grade = result.grade
     return f"""<!doctype html>
 <html lang=en><head><meta charset=utf-8>
+<meta name=viewport content="width=device-width, initial-scale=1">
 <title>{escape(result.tp)}: feedback for {escape(result.student)}</title>
 <style>{STYLE}</style></head><body>
 <h1>{escape(course_id)} · {escape(result.tp)}: {escape(title)}</h1>
 <p>Student: <b>{escape(result.student)}</b></p>{when}
-<p class=grade>{result.grade} / 2</p>
+<p class="grade grade-{escape(str(grade))}">{escape(str(result.grade))} / 2</p>
 <p>{escape(result.reason)}</p>
 {table}
 {notes_html}
 <p><small>Only the visible tests' messages are shown; the hidden tests check more
-(values, gradients, edge cases). Run <code>make check NB=your_notebook.ipynb</code>
-before handing in.</small></p>
+(values, gradients, edge cases). Run the self-check (<code>make check
+NB=your_notebook.ipynb</code>) before handing in.</small></p>
 </body></html>
 """
 
 
-def write(course: Course, result: Result) -> Path:
-    title = course.tp(result.tp).title
+def write(course, result) -> Path:
+    tp = course.tp(result.tp)
+    exercises = exercises_of_tp(course.release_dir / tp.id)
     path = course.feedback_dir / result.student / result.tp / "feedback.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(result, title, course.id), encoding="utf-8")
+    path.write_text(render(result, tp.title, course.id, exercises,
+                           zone=course.module.TIME_ZONE, due=tp.due), encoding="utf-8")
     return path

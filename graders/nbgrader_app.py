@@ -1,7 +1,7 @@
 """One place that builds nbgrader's API object for a course, with overrides.
 
 nbgrader is driven in-process through ``NbGraderAPI`` (no CLI start-up per call, see
-DESIGN.md §7) with the configuration of ``course_config.py``; callers add the few
+docs/design.md §7) with the configuration of ``course_config.py``; callers add the few
 settings that vary per call (a TP's timeout, a scratch directory).
 """
 from __future__ import annotations
@@ -9,8 +9,26 @@ from __future__ import annotations
 import logging
 import warnings
 
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
 from .config import Course
-from .execute import grading_environment
+
+
+@contextmanager
+def _tools_on_path(extra: dict | None = None):
+    """nbgrader shells out to ``alembic`` when it creates a gradebook: this
+    interpreter's, whatever the caller's PATH says."""
+    saved = dict(os.environ)
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + saved.get("PATH", "")
+    os.environ.update(extra or {})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def make_api(course: Course, **settings):
@@ -34,7 +52,7 @@ def run(call, *args, env: dict | None = None, **kwargs) -> dict:
     """Run an API call in the grading environment (plus ``env``); nbgrader's result dict."""
     from sqlalchemy.exc import SAWarning
 
-    with grading_environment(**(env or {})), warnings.catch_warnings():
+    with _tools_on_path(env), warnings.catch_warnings():
         # nbgrader 0.9.6's gradebook code trips SQLAlchemy 2's autoflush warnings; harmless.
         warnings.simplefilter("ignore", SAWarning)
         result = call(*args, **kwargs)

@@ -1,6 +1,6 @@
 """The normalised submission: the student's answers transplanted into the release.
 
-Grading never runs a submitted notebook as it is (DESIGN.md §1). It runs the pristine
+Grading never runs a submitted notebook as it is (docs/design.md §1). It runs the pristine
 release notebook of the TP, in which each solution cell holds the student's answer and
 the student's own cells stay where they were; read-only cells (instructions, setup,
 tests) always come from the release. Every repair made on the way is a note.

@@ -1,4 +1,4 @@
-"""The 0/1/2 scale (DESIGN.md §4): a grade and its human-readable reason.
+"""The 0/1/2 scale (docs/design.md §5): a grade and its human-readable reason.
 
 Pure functions of what grading found; every boundary is unit-tested in
 ``tests/test_policy.py``.
@@ -73,4 +73,10 @@ def grade(policy: Policy, *, points: float, max_points: float,
     return Grade(0, f"{score}: below the {format_points(round(need, 2))} needed for a 1")
 
 
-NO_SUBMISSION = Grade(0, "no submission")
+NO_SUBMISSION = Grade(0, "no submission")          # nothing under submitted/ for it
+NO_NOTEBOOK = Grade(0, "no notebook in the folder")  # a folder, but no .ipynb in it
+
+
+def short(tp_id: str) -> str:
+    """``TP2_makemore`` -> ``TP2``: how a reason names a TP."""
+    return tp_id.split("_")[0]

@@ -21,11 +21,12 @@ import math
 import secrets
 import time
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from jupyter_core.utils import run_sync
+from traitlets import Dict, Integer, List, Unicode
 
 from . import notebooks
 
@@ -89,12 +90,38 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 class LimitedExecute(Execute):
     notebook_timeout = Integer(300, help="Seconds the whole notebook may take.").tag(config=True)
     max_output_bytes = Integer(2_000_000, help="Output kept per cell, in bytes.").tag(config=True)
+    kernel_env = Dict(None, allow_none=True,
+                      help="The kernel's whole environment (graders.engine.kernel_env).")
+    kernel_dirs = List(Unicode(), help="Kernel spec folders searched first (the sandbox's).")
+    ipc_address = Unicode("", help="Talk to the kernel over Unix sockets with this prefix.")
+
+    # The engine's kernel: its spec folders, socket names and environment are explicit
+    # (never os.environ's), so that several notebooks can run from threads of one process.
+    def create_kernel_manager(self):
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        ksm = KernelSpecManager()
+        if self.kernel_dirs:
+            ksm.kernel_dirs = list(self.kernel_dirs) + list(ksm.kernel_dirs)
+        self.km = self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config,
+                                            kernel_spec_manager=ksm)
+        if self.ipc_address:
+            self.km.transport, self.km.ip = "ipc", self.ipc_address
+        return self.km
+
+    async def async_start_new_kernel(self, **kwargs):
+        if self.kernel_env is not None:
+            kwargs.setdefault("env", dict(self.kernel_env))
+        return await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._output_bytes: dict[int, int] = {}
         self._died_in: int | None = None
         self._guarded = False
+        self.kernel_ready_at: float | None = None   # time.monotonic() when cells began
         self.timeout_func = self._time_left
         return super().preprocess(nb, resources, km)
 
@@ -104,6 +131,8 @@ class LimitedExecute(Execute):
 
     # nbconvert's ExecutePreprocessor runs each cell through preprocess_cell.
     def preprocess_cell(self, cell: NotebookNode, resources, index: int):
+        if self.kernel_ready_at is None:
+            self.kernel_ready_at = time.monotonic()
         if cell.cell_type != "code":
             return super().preprocess_cell(cell, resources, index)
         if self._died_in is not None:
@@ -130,6 +159,9 @@ class LimitedExecute(Execute):
             self._died_in = index
             cell.outputs.append(_error("KernelDied", "the kernel died running this cell "
                                        "(memory limit, os._exit, a signal?)"))
+            return cell, resources
+        except CellTimeoutError as e:  # its outputs never came: the cell fails, the rest runs
+            cell.outputs.append(_error("CellTimeoutError", str(e).splitlines()[0][:200]))
             return cell, resources
 
     def _guard(self, capture: bool) -> bool:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,11 @@ CGROUP_PREFIX = "dl-course-kernel-"
 # --------------------------------------------------------------------------------------
 # On the grader's side: the kernel spec and what protections the machine gives
 # --------------------------------------------------------------------------------------
+
+def supported() -> bool:
+    """Whether the launcher can run here at all (Linux: rlimits, namespaces, cgroups)."""
+    return sys.platform.startswith("linux")
+
 
 def find_bwrap() -> str | None:
     try:
@@ -112,13 +116,14 @@ def protections(settings: dict) -> list[str]:
 
 
 def prepare(work_dir: Path, hide: list[Path], memory_bytes: int, max_processes: int,
-            max_file_bytes: int) -> tuple[Path, dict]:
+            max_file_bytes: int, ipc_dir: Path | None = None) -> tuple[Path, dict]:
     """Write the sandbox kernel spec under ``work_dir/kernels``; returns (jupyter path, settings).
 
     Put the returned path first in ``JUPYTER_PATH`` and ask for kernel ``SPEC_NAME``.
+    ``ipc_dir``: where the kernels' sockets are made (default ``work_dir/ipc``).
     """
     venv = Path(sys.prefix)
-    ipc_dir = work_dir / "ipc"
+    ipc_dir = Path(ipc_dir or work_dir / "ipc")
     ipc_dir.mkdir(parents=True, exist_ok=True)
     settings = {
         "python": sys.executable,
@@ -146,11 +151,6 @@ def prepare(work_dir: Path, hide: list[Path], memory_bytes: int, max_processes: 
         "interrupt_mode": "message",
     }, indent=1))
     return work_dir, settings
-
-
-def ipc_address(work_dir: Path) -> str:
-    """The socket path prefix the grader and the sandboxed kernel share."""
-    return str(work_dir / "ipc" / "kernel")
 
 
 def cleanup_cgroups() -> None:
@@ -195,6 +195,8 @@ def _join_cgroups(s: dict) -> None:
 
 
 def _limit_resources(s: dict) -> None:
+    import resource  # POSIX only: the grader imports this module on any system
+
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (s["max_file_bytes"], s["max_file_bytes"]))
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
@@ -213,12 +215,13 @@ def _bwrap_argv(s: dict, cwd: str, connection_file: str) -> list[str]:
         argv += ["--ro-bind", path, path]
     for path in s["writable"] + [cwd]:
         argv += ["--bind", path, path]
-    # a clean environment: the grader's variables (tokens, paths) are none of its business
+    # the kernel's environment is the one graders.engine.kernel_env gave this launcher
+    # (plus jupyter_client's own, dropped: JPY_PARENT_PID names a process that the kernel's
+    # PID namespace cannot see, and the kernel would take its parent for dead)
     argv += ["--clearenv"]
-    for name in ("PATH", "LANG", "LC_ALL", "NBGRADER_EXECUTION", "PYTHONHASHSEED",
-                 "PYTHONWARNINGS", "MPLBACKEND", "OMP_NUM_THREADS"):
-        if name in os.environ:
-            argv += ["--setenv", name, os.environ[name]]
+    for name, value in os.environ.items():
+        if name not in ("HOME", "TMPDIR") and not name.startswith("JPY_"):
+            argv += ["--setenv", name, value]
     argv += ["--setenv", "IPYTHONDIR", "/tmp/.ipython", "--setenv", "MPLCONFIGDIR", "/tmp/.mpl",
              "--setenv", "HOME", "/tmp",
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",

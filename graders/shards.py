@@ -28,8 +28,8 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
-from . import results, submissions
-from .config import ROOT, Course
+from . import export, overrides, results, submissions
+from .config import ROOT, Course, InputError, student_id
 from .results import Result
 
 Key = tuple[str, str]   # (student, TP id)
@@ -70,7 +70,7 @@ def _submission_of(path: str, prefix: tuple[str, ...]) -> Key | None:
     parts = PurePosixPath(path.strip()).parts
     n = len(prefix)
     if len(parts) >= n + 2 and parts[:n] == prefix:
-        return parts[n], parts[n + 1]
+        return student_id(parts[n]), parts[n + 1]   # as submissions.find keys it
     return None
 
 
@@ -152,6 +152,9 @@ def merge(course: Course, dirs: list[Path]) -> list[Result]:
         raise ShardError("the same submission was graded differently by two shards:\n  "
                          + "\n  ".join(conflicts))
     for r, folder in merged.values():
+        old = results.stored(course.results_dir, r.student, r.tp)
+        if old is not None and old.handed_in and not r.handed_in:
+            continue   # never replace a handed-in notebook's result by "no submission"
         results.save(r, course.results_dir)
         graded = folder / autograded_name / r.student / r.tp
         if graded.is_dir():
@@ -169,8 +172,8 @@ def summary_markdown(graded: list[Result], tp_ids: list[str], ungraded: int = 0)
     cell the 0/1/2 grade and its reason ("" where that TP was not graded this time).
     Overrides show in the reason; integrity notes are counted, for the instructor.
     ``ungraded``: how many submissions under submitted/ have no result (a run that
-    graded only what a push changed), said in a warning."""
-    by_key = {(r.student, r.tp): r for r in graded}
+    graded only what a push changed), said in a warning. The table is ``make grade``'s
+    (``export.grid``), in Markdown."""
     tps = [tp for tp in tp_ids if any(r.tp == tp for r in graded)]
     lines = ["### Grades", "",
              f"{_count(len(graded), 'submission')} graded." if graded else "Nothing was graded."]
@@ -182,28 +185,12 @@ def summary_markdown(graded: list[Result], tp_ids: list[str], ungraded: int = 0)
                   "everything, for the complete table."]
     if not graded:
         return "\n".join(lines) + "\n"
-    lines += ["", "| student | " + " | ".join(tp.split("_")[0] for tp in tps) + " |",
-              "|---|" + "---|" * len(tps)]
-    for student in sorted({r.student for r in graded}):
-        cells = []
-        for tp in tps:
-            r = by_key.get((student, tp))
-            cell = "" if r is None else f"**{r.grade}** {r.reason}"
-            if r is not None and r.integrity:
-                cell += f" ⚠ {_count(len(r.integrity), 'note')}"
-            cells.append(_md_cell(cell))
-        lines.append(f"| {_md_cell(student)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = export.grid(graded, tps, students=sorted({r.student for r in graded}))
+    return "\n".join(lines + ["", export.as_markdown(rows, tps)]) + "\n"
 
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'s' * (n != 1)}"
-
-
-def _md_cell(text: str) -> str:
-    """One line, with the characters that would break a table row or read as HTML escaped."""
-    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 # -- CLI -------------------------------------------------------------------------------
@@ -245,6 +232,7 @@ def cmd_grade(course: Course, args) -> int:
 def cmd_merge(course: Course, args) -> int:
     from .grade import publish
 
+    overrides.load(course)   # a malformed overrides.csv stops the merge before it writes
     merged = merge(course, [Path(d) for d in args.dirs])
     final = {(r.student, r.tp): r for r in publish(course)}   # overrides applied
     shown = [final.get((r.student, r.tp), r) for r in merged]
@@ -292,6 +280,9 @@ def main(argv=None) -> int:
     except ShardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except InputError as e:   # a wrong input (overrides.csv...): one line, nothing written
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

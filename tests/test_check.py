@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from graders import notebooks
-from graders.check import check, format_report
+from graders.check import check, format_report, released_tps
 from graders.cli import main
+from graders.config import Course
 
 from . import toy_course
 from .conftest import answered, toy_release_nb
@@ -46,3 +47,31 @@ def test_check_rejects_what_grading_cannot_read(toy, tmp_path, capsys):
     notebooks.write(toy_release_nb(toy), path)
     report = check(toy, path)
     assert not report.ok and "unmodified" in report.problems[0]
+
+
+def test_check_needs_the_release_only(toy, tmp_path):
+    """A course folder with release/ and no source/ (what a student has): the TP is found
+    from the release, the check runs, and its output has no kernel warning about TCP
+    (the engine talks to its kernels over Unix sockets)."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "student"
+    shutil.copytree(toy.release_dir, root / "release")
+    shutil.copy(toy.root / "course_config.py", root)
+    assert not (root / "source").exists()
+    student = Course(root)
+    assert student.released_tps == []          # graders.config looks at source/ ...
+    assert [tp.id for tp in released_tps(student)] == [toy_course.TP_ID]  # ... check does not
+    path = tmp_path / "mine.ipynb"
+    notebooks.write(answered(toy, cube=None), path)
+    proc = subprocess.run([sys.executable, "-m", "graders", "--root", str(root), "check",
+                           str(path)], capture_output=True, text=True, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "matches no TP" not in output
+    assert re.search(r"pass  toy_square\s+3 pt", output)
+    assert re.search(r"FAIL  toy_cube\s+2 pt", output) and "-> Write `cube`" in output
+    assert not re.search(r"without encryption|unencrypted|TCP", output, re.I), output

@@ -468,7 +468,8 @@ def graded_e2e(request, tmp_path_factory):
     course = Course(root)
     tp = course.tp(E2E_TP)
     grader = Grader(course)
-    release_path = grader.pristine(tp)[0]
+    folder, release_nbs, _ = grader.pristine(tp)
+    release_path = folder / next(iter(release_nbs))
     release_nb = notebooks.read(release_path)
     source_nb = notebooks.read(course.source_dir / E2E_TP / release_path.name)
     complete = examples.build("complete", release_nb, source_nb, course)

@@ -127,8 +127,11 @@ def test_which_notebook_is_graded(toy_course_copy):
     got = grade_all(course)
     assert got["nested"].grade == 2, got["nested"].reason
     assert any("old/" in n for n in got["nested"].repairs)
-    assert (got["two-unknown"].grade, got["two-unknown"].reason) == (
-        0, "no toy.ipynb found (handed in: a.ipynb, b.ipynb)")
+    # two copies under other names: one is graded, the other noted (issue 16)
+    assert (got["two-unknown"].grade, got["two-unknown"].reason) == (2, "5/5 points: complete")
+    assert got["two-unknown"].flags == [
+        "2 notebooks in the folder: a.ipynb graded (2 exercises answered: the most answers); "
+        "not graded: b.ipynb (2 exercises answered)"]
 
 
 def test_regrading_one_tp_keeps_the_other_columns(toy_course_copy):

@@ -1,4 +1,4 @@
-"""The 0/1/2 policy on every boundary (DESIGN.md §4)."""
+"""The 0/1/2 policy on every boundary (docs/design.md §5)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
