@@ -6,6 +6,12 @@ test cell. The fast tests check the suite itself (every test cell has its mutant
 solution cell its correct alternative, every edit applies); the slow ones execute the
 notebook in a kernel, in grading mode (see ``tests/mutation.py``). Each slow mutant costs a
 kernel start, so the list keeps the classic bugs of each exercise, not every variant.
+
+Besides the classic bugs, the suite holds one mutant of each kind of bug that tests which only
+check the obvious let through (the comment after the mutant names its kind): an argument
+never varied (a generator ignored, a size hard-coded), an edge value (0, an overflow, relu'
+at 0), a second call (state kept or reset between calls), hidden context and aliasing (the
+caller's object modified), and a return type other than the docstring's.
 """
 from __future__ import annotations
 
@@ -249,6 +255,12 @@ MUTANTS = [
     Mutant("__mul__ forgets its children (the graph is cut)", VALUE,
            'out = Value(self.data * other.data, (self, other), "*")',
            "out = Value(self.data * other.data)", "tp1_value_forward"),
+    Mutant("tanh as (e^2a - 1) / (e^2a + 1): overflows at a = 400", VALUE,  # edge value
+           "t = math.tanh(self.data)",
+           "e = math.exp(2 * self.data)\n        t = (e - 1) / (e + 1)", "tp1_value_forward"),
+    Mutant("correct: tanh as sinh / cosh with math.exp(a) and math.exp(-a)", VALUE,
+           "t = math.tanh(self.data)",
+           "ep, em = math.exp(self.data), math.exp(-self.data)\n        t = (ep - em) / (ep + em)", None),
 
     # --- exercise 2b: local derivatives ---------------------------------------------------
     Mutant("__mul__ overwrites the grads (= instead of +=)", VALUE, MUL_GRADS,
@@ -263,6 +275,22 @@ MUTANTS = [
     Mutant("relu derivative with >= on the output (lets the gradient through for a < 0)", VALUE,
            "self.grad += (out.data > 0) * out.grad",
            "self.grad += (out.data >= 0) * out.grad", "tp1_local_grads"),
+    Mutant("__pow__ derivative as k * out / a (divides by zero at a = 0)", VALUE,  # edge value
+           "self.grad += k * self.data ** (k - 1) * out.grad",
+           "self.grad += k * out.data / self.data * out.grad", "tp1_local_grads"),
+    Mutant("relu derivative 1 at a = 0 (self.data >= 0)", VALUE,  # edge value
+           "self.grad += (out.data > 0) * out.grad",
+           "self.grad += (self.data >= 0) * out.grad", "tp1_local_grads"),
+    Mutant("correct: relu derivative from the input, 1.0 if a > 0 else 0.0; max(0.0, a)", VALUE,
+           'out = Value(0.0 if self.data < 0 else self.data, (self,), "relu")\n\n'
+           '        def _backward():\n'
+           '            self.grad += (out.data > 0) * out.grad',
+           'out = Value(max(0.0, self.data), (self,), "relu")\n\n'
+           '        def _backward():\n'
+           '            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad', None),
+    Mutant("correct: __pow__ with math.pow", VALUE,
+           "self.grad += k * self.data ** (k - 1) * out.grad",
+           "self.grad += k * math.pow(self.data, k - 1) * out.grad", None),
 
     # --- exercise 2c: backward --------------------------------------------------------------
     Mutant("backward walks the topological order forwards (leaves first)", VALUE,
@@ -278,6 +306,41 @@ MUTANTS = [
 
         _propagate(self)
 """, "tp1_backward"),
+    Mutant("backward resets every gradient of the graph first (no accumulation)", VALUE,  # calling twice
+           "        build_topo(self)\n        self.grad = 1.0\n",
+           "        build_topo(self)\n        for v in topo:\n            v.grad = 0.0\n        self.grad = 1.0\n",
+           "tp1_backward"),
+    Mutant("backward keeps its visited set between calls (a mutable default argument)", VALUE,  # calling twice
+           BACKWARD_BODY,
+           """        topo = []
+        self._topo(self, topo)
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+
+    def _topo(self, v, topo, visited=set()):  # the default set is created once, for every call
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                self._topo(child, topo, visited)
+            topo.append(v)
+""", "tp1_backward"),
+    Mutant("correct: recursive topological sort, `in topo` as the visited test", VALUE,
+           BACKWARD_BODY,
+           """        topo = []
+
+        def visit(node):
+            if node in topo:
+                return
+            for c in node._prev:
+                visit(c)
+            topo.append(node)
+
+        visit(self)
+        self.grad = 1.0
+        for node in topo[::-1]:
+            node._backward()
+""", None),
     Mutant("correct: iterative topological sort with an explicit stack", VALUE,
            BACKWARD_BODY,
            """        order, done, stack = [], set(), [(self, False)]
@@ -323,6 +386,8 @@ MUTANTS = [
            '        params = self.layers[0].parameters() if hasattr(self, "layers") else self.parameters()\n'
            "        for p in params:\n"
            "            p.grad = 0.0\n", "tp1_zero_grad"),
+    Mutant("zero_grad multiplies the gradients by 0 (an inf gradient becomes nan)", ZERO_GRAD,  # edge value
+           "            p.grad = 0.0\n", "            p.grad *= 0\n", "tp1_zero_grad"),
     Mutant("correct: setattr in a comprehension, an int 0", ZERO_GRAD, ZERO_GRAD_BODY,
            '        [setattr(p, "grad", 0) for p in self.parameters()]\n', None),
 
@@ -331,6 +396,10 @@ MUTANTS = [
            "act = sum(wi * xi for wi, xi in zip(self.w, x))", "tp1_neuron"),
     Mutant("Neuron.parameters forgets the bias", NEURON,
            "return self.w + [self.b]", "return self.w", "tp1_neuron"),
+    Mutant("Neuron.parameters appends the bias to self.w itself (grows at each call)", NEURON,  # aliasing
+           "return self.w + [self.b]", "self.w.append(self.b)\n        return self.w", "tp1_neuron"),
+    Mutant("Neuron.parameters lists the bias first", NEURON,  # the docstring's contract
+           "return self.w + [self.b]", "return [self.b] + self.w", "tp1_neuron"),
     Mutant("correct: an explicit loop, parameters by unpacking", NEURON,
            NEURON_ACT + "\n        return act.relu() if self.nonlin else act",
            "act = self.b\n"
@@ -351,6 +420,12 @@ MUTANTS = [
     Mutant("MLP.parameters only returns the last layer's", MLP,
            "return [p for layer in self.layers for p in layer.parameters()]",
            "return self.layers[-1].parameters()", "tp1_mlp"),
+    Mutant("MLP.parameters extends a list kept on the model (grows at each call)", MLP,  # calling twice
+           "return [p for layer in self.layers for p in layer.parameters()]",
+           "self._params = getattr(self, '_params', [])\n"
+           "        for layer in self.layers:\n"
+           "            self._params.extend(layer.parameters())\n"
+           "        return self._params", "tp1_mlp"),
     Mutant("correct: Layer.__call__ with a loop", MLP, LAYER_CALL,
            "        outs = []\n"
            "        for neuron in self.neurons:\n"
@@ -364,6 +439,10 @@ MUTANTS = [
            "return sum(losses) * (1.0 / len(losses))", "return sum(losses)", "tp1_hinge_loss"),
     Mutant("hinge loss without the max(0, .)", HINGE,
            "(1 + -yi * si).relu()", "(1 + -yi * si)", "tp1_hinge_loss"),
+    Mutant("hinge_loss overwrites the caller's list of scores", HINGE, HINGE_BODY,  # aliasing
+           "    for i in range(len(scores)):\n"
+           "        scores[i] = (1 - ys[i] * scores[i]).relu()\n"
+           "    return sum(scores) / len(scores)\n", "tp1_hinge_loss"),
     Mutant("correct: an explicit loop and a division", HINGE, HINGE_BODY,
            "    total = 0\n"
            "    for s, y in zip(scores, ys):\n"
@@ -393,6 +472,8 @@ MUTANTS = [
            "    return [train_step(model, X, ys, loss_fn, lr) for _ in range(10)]\n", "tp1_train"),
     Mutant("train only evaluates the loss, never updates the model", TRAIN, TRAIN_BODY,
            "    return [loss_fn([model(x) for x in X], ys).data for _ in range(steps)]\n", "tp1_train"),
+    Mutant("train always trains with hinge_loss, whatever loss_fn it is given", TRAIN, TRAIN_BODY,  # argument
+           "    return [train_step(model, X, ys, hinge_loss, lr) for _ in range(steps)]\n", "tp1_train"),
     Mutant("correct: a loop that appends float losses", TRAIN, TRAIN_BODY,
            "    losses = []\n"
            "    for step in range(steps):\n"

@@ -3,6 +3,12 @@
 Each mutant edits one solution cell of ``source/TP2_makemore/makemore.ipynb`` and executes
 the notebook in a real kernel in grading mode (see ``tests/mutation.py``): a bug must make
 its test cell fail, an alternative correct solution (``caught_by=None``) must pass every test.
+
+Besides the classic bugs, the suite holds one mutant of each kind of bug that tests which only
+check the obvious let through (the comment after the mutant names its kind): an argument
+never varied (a generator ignored, a size hard-coded), an edge value (0, an overflow, relu'
+at 0), a second call (state kept or reset between calls), hidden context and aliasing (the
+caller's object modified), and a return type other than the docstring's.
 """
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ import time
 import pytest
 
 from graders import notebooks
-from tests.mutation import ROOT, Mutant, check_mutant, run_source
+from tests.mutation import ROOT, Mutant, apply, check_mutant, run_source
 
 TP = "TP2_makemore"
 NB = ROOT / "source" / TP / "makemore.ipynb"
@@ -20,6 +26,29 @@ VOCAB, COUNTS, PROBS, SAMPLE = ("tp2_vocab_solution", "tp2_counts_solution",
                                 "tp2_probs_solution", "tp2_sample_counts_solution")
 NLL, NET, DATA, MLP, SMLP = ("tp2_nll_solution", "tp2_bigram_net_solution", "tp2_dataset_solution",
                              "tp2_mlp_solution", "tp2_sample_mlp_solution")
+
+SMLP_LOOP = ("        for _ in range(n):\n"
+             "            out, context = [], [0] * block_size\n"
+             "            while True:\n"
+             "                x = torch.tensor([context], device=dev)                    # (1, block_size)\n"
+             "                probs = F.softmax(mlp_forward(params, x), dim=1).cpu()     # (1, V)\n"
+             "                ix = torch.multinomial(probs, num_samples=1, generator=g).item()\n"
+             "                if ix == 0:\n"
+             "                    break\n"
+             "                out.append(itos[ix])\n"
+             "                context = context[1:] + [ix]\n")
+TRAIN_MLP_LOOP = """    for i in tqdm(range(steps), disable=not progress):
+        ix = torch.randint(0, X.shape[0], (batch_size,), generator=g).to(X.device)  # (batch_size,)
+        logits = mlp_forward(params, X[ix])                                      # (batch_size, V)
+        loss = F.cross_entropy(logits, Y[ix])
+        for p in params.values():
+            p.grad = None
+        loss.backward()
+        step_lr = lr if lr_decay_at is None or i < lr_decay_at else lr / 10
+        for p in params.values():
+            p.data += -step_lr * p.grad
+        losses.append(loss.item())
+"""
 
 MUTANTS = [
     # 1. vocabulary
@@ -30,6 +59,8 @@ MUTANTS = [
            "stoi = {ch: i + 1 for i, ch in enumerate(chars)}\n    stoi[\".\"] = 0",
            "stoi = {ch: i for i, ch in enumerate(chars)}\n    stoi[\".\"] = len(chars)", "tp2_vocab"),
     Mutant("forgot the '.' token", VOCAB, '    stoi["."] = 0\n', "", "tp2_vocab"),
+    Mutant("vocabulary hard-coded to the 26 letters", VOCAB,  # argument never varied
+           'chars = sorted(set("".join(words)))', 'chars = "abcdefghijklmnopqrstuvwxyz"', "tp2_vocab"),
     Mutant("alternative: '.' prepended to the sorted characters", VOCAB,
            'chars = sorted(set("".join(words)))\n    stoi = {ch: i + 1 for i, ch in enumerate(chars)}\n    stoi["."] = 0',
            'stoi = {s: i for i, s in enumerate(["."] + sorted(set("".join(words))))}', None),
@@ -60,6 +91,12 @@ MUTANTS = [
     Mutant("counts used as probabilities (not normalised)", PROBS, "P = P / P.sum(1, keepdim=True)", "P = P",
            "tp2_probs"),
     Mutant("smoothing N in place", PROBS, "P = (N + k).float()", "N += int(k)\n    P = N.float()", "tp2_probs"),
+    Mutant("smoothing in place on N.float(), which is N itself for a float32 N", PROBS,  # aliasing
+           "P = (N + k).float()\n    P = P / P.sum(1, keepdim=True)",
+           "P = N.float()\n    P += k\n    P /= P.sum(1, keepdim=True)", "tp2_probs"),
+    Mutant("alternative: in place on a float64 copy", PROBS,
+           "P = (N + k).float()\n    P = P / P.sum(1, keepdim=True)",
+           "P = N.to(torch.float64, copy=True)\n    P += k\n    P /= P.sum(dim=1, keepdim=True)", None),
     Mutant("alternative: float64, F.normalize with p=1", PROBS,
            "P = (N + k).float()\n    P = P / P.sum(1, keepdim=True)",
            "P = F.normalize(N.double() + k, p=1, dim=1)", None),
@@ -76,6 +113,12 @@ MUTANTS = [
     Mutant("generator g not used", SAMPLE, "replacement=True, generator=g)", "replacement=True)",
            "tp2_sample_counts"),
     Mutant("starting from 'a' instead of '.'", SAMPLE, "ix = 0\n", "ix = 1\n", "tp2_sample_counts"),
+    Mutant("sampler seeds its own generator and ignores g", SAMPLE,  # argument never varied
+           "    for _ in range(n):\n",
+           "    g = torch.Generator().manual_seed(2147483647)\n    for _ in range(n):\n", "tp2_sample_counts"),
+    Mutant("names keep their final '.'", SAMPLE,  # return type
+           "if ix == 0:\n                break\n            out.append(itos[ix])",
+           "out.append(itos[ix])\n            if ix == 0:\n                break", "tp2_sample_counts"),
     Mutant("alternative: inverse-CDF sampling with torch.rand", SAMPLE,
            "ix = torch.multinomial(P[ix], num_samples=1, replacement=True, generator=g).item()",
            "u = torch.rand(1, generator=g).item()\n"
@@ -84,6 +127,13 @@ MUTANTS = [
     # 5. negative log-likelihood
     Mutant("NLL summed instead of averaged", NLL, ".log().mean()", ".log().sum()", "tp2_nll"),
     Mutant("missing minus sign", NLL, "return -P[xs, ys]", "return P[xs, ys]", "tp2_nll"),
+    Mutant("NLL returned as a 0-d tensor, not a float", NLL,  # return type
+           "return -P[xs, ys].log().mean().item()", "return -P[xs, ys].log().mean()", "tp2_nll"),
+    Mutant("flat index with the vocabulary size hard-coded to 27", NLL,  # argument never varied
+           "return -P[xs, ys].log().mean().item()", "return -P.view(-1)[xs * 27 + ys].log().mean().item()",
+           "tp2_nll"),
+    Mutant("alternative: F.nll_loss on the log-probabilities", NLL,
+           "return -P[xs, ys].log().mean().item()", "return F.nll_loss(P.log()[xs], ys).item()", None),
     Mutant("no log (average probability)", NLL, "-P[xs, ys].log().mean()", "-P[xs, ys].mean()", "tp2_nll"),
     Mutant("mean of the per-name means", NLL,
            'xs = torch.tensor([stoi[ch] for w in words for ch in "." + w])',
@@ -115,6 +165,19 @@ MUTANTS = [
            "tp2_bigram_loss"),
     Mutant("L2 summed instead of averaged", NET, " + reg * (W ** 2).mean()", " + reg * (W ** 2).sum()",
            "tp2_bigram_loss"),
+    Mutant("F.one_hot without num_classes", NET,  # edge: a batch without the highest index
+           "xenc = F.one_hot(xs, num_classes=V).float()", "xenc = F.one_hot(xs).float()", "tp2_bigram_loss"),
+    Mutant("train_bigram: vocabulary size hard-coded to 27", NET,  # argument never varied
+           "W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           "W = torch.randn((27, 27), generator=g, requires_grad=True)", "tp2_train_bigram"),
+    Mutant("train_bigram: initialisation without the generator g", NET,  # argument never varied
+           "W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           "W = torch.randn((vocab_size, vocab_size), requires_grad=True)", "tp2_train_bigram"),
+    Mutant("train_bigram: losses kept as tensors", NET,  # return type
+           "losses.append(loss.item())", "losses.append(loss)", "tp2_train_bigram"),
+    Mutant("alternative: randn(V, V, generator=g).requires_grad_(), float(loss)", NET,
+           "W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           "W = torch.randn(vocab_size, vocab_size, generator=g).requires_grad_()", None),
     Mutant("learning rate not applied", NET, "W.data += -lr * W.grad", "W.data += -W.grad", "tp2_train_bigram"),
     Mutant("gradient ascent", NET, "W.data += -lr * W.grad", "W.data += lr * W.grad", "tp2_train_bigram"),
     Mutant("gradient not reset between steps", NET, "W.grad = None ", "pass ", "tp2_train_bigram"),
@@ -153,6 +216,8 @@ MUTANTS = [
     Mutant("names not shuffled", DATA, "    random.Random(seed).shuffle(shuffled)\n", "", "tp2_split"),
     Mutant("seed ignored", DATA, "random.Random(seed).shuffle(shuffled)", "random.Random(42).shuffle(shuffled)",
            "tp2_split"),
+    Mutant("split shuffles the caller's list in place", DATA,  # aliasing
+           "    shuffled = list(words)\n", "    shuffled = words\n", "tp2_split"),
     Mutant("alternative: contexts sliced from a padded id list", DATA,
            "    X, Y = [], []\n    for w in words:\n        context = [0] * block_size\n",
            "    X, Y = [], []\n"
@@ -175,6 +240,9 @@ MUTANTS = [
     Mutant("requires_grad=True before scaling (non-leaf W2)", MLP,
            "torch.randn((n_hidden, vocab_size), generator=g) * 0.01",
            "torch.randn((n_hidden, vocab_size), generator=g, requires_grad=True) * 0.01", "tp2_init_mlp"),
+    Mutant("init_mlp seeds its own generator and ignores g", MLP,  # argument never varied
+           "    fan_in = block_size * n_embd\n",
+           "    g = torch.Generator().manual_seed(2147483647)\n    fan_in = block_size * n_embd\n", "tp2_init_mlp"),
     Mutant("forgot the hidden bias in the forward pass", MLP,
            '@ params["W1"] + params["b1"])', '@ params["W1"])', "tp2_mlp_forward"),
     Mutant("forgot the tanh", MLP, 'h = torch.tanh(emb.view(X.shape[0], -1) @ params["W1"] + params["b1"])',
@@ -189,10 +257,32 @@ MUTANTS = [
     Mutant("learning rate ignored", MLP, "p.data += -step_lr * p.grad", "p.data += -0.1 * p.grad", "tp2_train_mlp"),
     Mutant("gradients not reset between steps", MLP,
            "        for p in params.values():\n            p.grad = None\n", "", "tp2_train_mlp"),
-    Mutant("gradient ascent", MLP, "p.data += -step_lr * p.grad", "p.data += step_lr * p.grad", "tp2_train_mlp"),
+    Mutant("gradient ascent (MLP)", MLP, "p.data += -step_lr * p.grad", "p.data += step_lr * p.grad", "tp2_train_mlp"),
     Mutant("minibatch indices without the generator g", MLP, "(batch_size,), generator=g).to(X.device)",
            "(batch_size,)).to(X.device)",
            "tp2_train_mlp"),
+    Mutant("minibatch size hard-coded to 32", MLP,  # argument never varied
+           "ix = torch.randint(0, X.shape[0], (batch_size,), generator=g)",
+           "ix = torch.randint(0, X.shape[0], (32,), generator=g)", "tp2_train_mlp"),
+    Mutant("train_mlp seeds its own generator and ignores g", MLP,  # argument never varied
+           "    for i in tqdm(range(steps), disable=not progress):\n",
+           "    g = torch.Generator().manual_seed(2147483647)\n"
+           "    for i in tqdm(range(steps), disable=not progress):\n", "tp2_train_mlp"),
+    Mutant("train_mlp: losses kept as tensors", MLP,  # return type
+           "losses.append(loss.item())", "losses.append(loss)", "tp2_train_mlp"),
+    Mutant("alternative: torch.no_grad update, float(loss), grads reset after the update", MLP,
+           TRAIN_MLP_LOOP,
+           """    for step in range(steps):
+        idx = torch.randint(0, X.shape[0], (batch_size,), generator=g)
+        loss = F.cross_entropy(mlp_forward(params, X[idx]), Y[idx])
+        losses.append(float(loss))
+        loss.backward()
+        cur = lr / 10 if (lr_decay_at is not None and step >= lr_decay_at) else lr
+        with torch.no_grad():
+            for p in params.values():
+                p -= cur * p.grad
+                p.grad = None
+""", None),
     Mutant("alternative: plain randn init, torch.cat of the embeddings, torch.optim.SGD", MLP,
            '    for i in tqdm(range(steps), disable=not progress):\n'
            '        ix = torch.randint(0, X.shape[0], (batch_size,), generator=g).to(X.device)  # (batch_size,)',
@@ -222,6 +312,44 @@ MUTANTS = [
     Mutant("not stopping at '.' (MLP)", SMLP,
            "if ix == 0:\n                    break\n                out.append(itos[ix])",
            "out.append(itos[ix])\n                if len(out) == 8:\n                    break", "tp2_sample_mlp"),
+    Mutant("context carried over from one name to the next", SMLP,  # hidden context
+           SMLP_LOOP,
+           "        context = [0] * block_size\n"
+           "        for _ in range(n):\n"
+           "            out = []\n"
+           "            while True:\n"
+           "                x = torch.tensor([context], device=dev)\n"
+           "                probs = F.softmax(mlp_forward(params, x), dim=1).cpu()\n"
+           "                ix = torch.multinomial(probs, num_samples=1, generator=g).item()\n"
+           "                context = context[1:] + [ix]\n"
+           "                if ix == 0:\n"
+           "                    break\n"
+           "                out.append(itos[ix])\n", "tp2_sample_mlp"),
+    Mutant("sample_mlp seeds its own generator and ignores g", SMLP,  # argument never varied
+           '    dev = params["C"].device\n',
+           '    g = torch.Generator().manual_seed(2147483647)\n    dev = params["C"].device\n', "tp2_sample_mlp"),
+    Mutant("names keep their final '.' (MLP)", SMLP,  # return type
+           "if ix == 0:\n                    break\n                out.append(itos[ix])",
+           "out.append(itos[ix])\n                if ix == 0:\n                    break", "tp2_sample_mlp"),
+    Mutant("alternative: inverse-CDF sampling with torch.rand, the context as a tensor", SMLP,
+           "            out, context = [], [0] * block_size\n"
+           "            while True:\n"
+           "                x = torch.tensor([context], device=dev)                    # (1, block_size)\n"
+           "                probs = F.softmax(mlp_forward(params, x), dim=1).cpu()     # (1, V)\n"
+           "                ix = torch.multinomial(probs, num_samples=1, generator=g).item()\n"
+           "                if ix == 0:\n"
+           "                    break\n"
+           "                out.append(itos[ix])\n"
+           "                context = context[1:] + [ix]\n",
+           "            out, ctx = [], torch.zeros((1, block_size), dtype=torch.long, device=dev)\n"
+           "            while True:\n"
+           "                cdf = F.softmax(mlp_forward(params, ctx), dim=1)[0].cpu().cumsum(0)\n"
+           "                u = torch.rand(1, generator=g).item()\n"
+           "                ix = min(int((cdf < u).sum()), cdf.numel() - 1)\n"
+           "                if ix == 0:\n"
+           "                    break\n"
+           "                out.append(itos[ix])\n"
+           "                ctx = torch.cat([ctx[:, 1:], torch.tensor([[ix]], device=dev)], dim=1)\n", None),
     Mutant("alternative: softmax by hand, multinomial on the row", SMLP,
            "probs = F.softmax(mlp_forward(params, x), dim=1).cpu()     # (1, V)\n"
            "                ix = torch.multinomial(probs, num_samples=1, generator=g).item()",
@@ -268,6 +396,24 @@ def test_notebook_contract(source_nb):
     caught = {m.caught_by for m in MUTANTS}
     assert {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)} <= caught, \
         "every test cell needs at least one mutant it catches"
+
+
+def test_mutant_names_are_unique():
+    names = [m.name for m in MUTANTS]
+    assert len(names) == len(set(names)), "two mutants share a name"
+
+
+def test_every_solution_cell_has_a_correct_alternative(source_nb):
+    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
+    alternatives = {m.cell for m in MUTANTS if m.caught_by is None}
+    assert solutions <= alternatives, f"solution cells without a correct alternative: {solutions - alternatives}"
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
+def test_mutant_applies(source_nb, mutant):
+    nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
+    assert notebooks.cell_by_grade_id(nb, mutant.cell).source != \
+        notebooks.cell_by_grade_id(source_nb, mutant.cell).source
 
 
 @pytest.mark.slow
