@@ -1,0 +1,1 @@
+../TP3_mnist/mnist_data.py
