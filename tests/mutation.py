@@ -99,3 +99,38 @@ def check_mutant(source_nb, tp_folder: str, mutant: Mutant, tmp_path: Path, time
     else:
         outcome = results[mutant.caught_by]
         assert not outcome.passed, f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
+
+
+def wrong(mutants: list[Mutant]) -> list[Mutant]:
+    """The mutants that a test cell must catch (each run on its own, truncated)."""
+    return [m for m in mutants if m.caught_by is not None]
+
+
+def alternative_rounds(mutants: list[Mutant]) -> list[list[Mutant]]:
+    """The correct alternatives dealt into rounds of at most one per solution cell.
+
+    A correct alternative runs the whole notebook: running one round per notebook (a
+    student who wrote all these alternatives) checks them all in a few runs instead of one
+    run each. A round that fails names its alternatives; each still has to pass."""
+    rounds: list[list[Mutant]] = []
+    for m in mutants:
+        if m.caught_by is not None:
+            continue
+        for r in rounds:
+            if all(o.cell != m.cell for o in r):
+                r.append(m)
+                break
+        else:
+            rounds.append([m])
+    return rounds
+
+
+def check_alternatives(source_nb, tp_folder: str, round_: list[Mutant], tmp_path: Path):
+    """Assert a round of correct alternatives, applied together, passes every test cell."""
+    nb = source_nb
+    for m in round_:
+        nb = apply(nb, m)
+    results = run(nb, tp_folder, tmp_path)
+    failed = {g: o.message for g, o in results.items() if not o.passed}
+    assert not failed, (f"correct alternatives {[m.name for m in round_]} fail together: "
+                        f"{failed}")

@@ -21,6 +21,7 @@ import time
 import pytest
 
 from graders import notebooks
+from tests import mutation
 from tests.mutation import ROOT, Mutant, apply, check_mutant, run_source
 
 TP = "TP1_micrograd"
@@ -536,6 +537,13 @@ def test_reference_solution_passes_every_test(source_nb, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
+@pytest.mark.parametrize("mutant", mutation.wrong(MUTANTS), ids=str)
 def test_mutant(source_nb, mutant, tmp_path):
     check_mutant(source_nb, TP, mutant, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("round_", mutation.alternative_rounds(MUTANTS),
+                         ids=lambda r: f"{len(r)} alternatives")
+def test_correct_alternatives(source_nb, round_, tmp_path):
+    mutation.check_alternatives(source_nb, TP, round_, tmp_path)

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from graders import notebooks
+from tests import mutation
 from tests.mutation import ROOT, Mutant, apply, check_mutant, run_source
 
 TP = "TP2_makemore"
@@ -428,6 +429,13 @@ def test_source_passes(source_nb, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
+@pytest.mark.parametrize("mutant", mutation.wrong(MUTANTS), ids=str)
 def test_mutant(source_nb, mutant, tmp_path):
     check_mutant(source_nb, TP, mutant, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("round_", mutation.alternative_rounds(MUTANTS),
+                         ids=lambda r: f"{len(r)} alternatives")
+def test_correct_alternatives(source_nb, round_, tmp_path):
+    mutation.check_alternatives(source_nb, TP, round_, tmp_path)
