@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install release student-kit report export benchmark-grading grade grade-one grade-plan grade-shard grade-merge ci-sandbox feedback demo check test test-slow test-all clean
+.PHONY: test-mutants-all help install release student-kit report export benchmark-grading grade grade-one grade-plan grade-shard grade-merge ci-sandbox feedback demo check test test-slow test-all clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ test:  ## the fast test suite (what a developer runs often)
 
 test-slow:  ## the slow tests: whole notebooks in real kernels (CI runs them too)
 	$(PYTHON) -m pytest -q -m slow -n 2 --dist loadfile
+
+test-mutants-all:  ## every mutant of every TP, not only the first 3 per test cell that CI runs
+	DL_COURSE_ALL_MUTANTS=1 $(PYTHON) -m pytest -q -m slow -n 2 --dist loadfile tests/test_tp*_mutants.py
 
 test-all: test test-slow  ## both
 

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from graders import notebooks
+from tests import mutation
 from tests.mutation import ROOT, Mutant, apply, check_mutant, run_source
 
 TP = "TP4_gpt"
@@ -439,7 +440,7 @@ def test_source_passes(source_nb, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.caught_by is not None], ids=str)
+@pytest.mark.parametrize("mutant", mutation.wrong(MUTANTS), ids=str)
 def test_mutant_is_caught(source_nb, mutant, tmp_path):
     check_mutant(source_nb, TP, mutant, tmp_path)
 
