@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import io
 import json
 import os
@@ -42,13 +41,10 @@ from pathlib import Path
 
 from . import export, overrides, policy
 from .config import ROOT, Course
-from .outcomes import Outcome
 from .results import Result
 
 REPORT_DIR = "report"
 REGRADE_REPORT = "regrade-report.csv"
-_RESULT_FIELDS = {f.name for f in dataclasses.fields(Result)}
-_OUTCOME_FIELDS = {f.name for f in dataclasses.fields(Outcome)}
 
 
 class ReportError(Exception):
@@ -56,14 +52,6 @@ class ReportError(Exception):
 
 
 # -- reading ---------------------------------------------------------------------------
-def result_from_dict(d: dict) -> Result:
-    """A Result from its JSON, ignoring fields this version does not know."""
-    known = {k: v for k, v in d.items() if k in _RESULT_FIELDS}
-    known["exercises"] = [Outcome(**{k: v for k, v in o.items() if k in _OUTCOME_FIELDS})
-                          for o in d.get("exercises") or [] if isinstance(o, dict)]
-    return Result(**known)
-
-
 def load_results(course: Course, progress: bool = False) -> tuple[list[Result], list[str]]:
     """Every stored result, and a note for each file that could not be read."""
     from tqdm import tqdm
@@ -79,7 +67,7 @@ def load_results(course: Course, progress: bool = False) -> tuple[list[Result], 
     for path in tqdm(paths, desc="reading results", unit="result", disable=not progress,
                      leave=False):
         try:
-            results.append(result_from_dict(json.loads(path.read_text(encoding="utf-8"))))
+            results.append(Result.from_dict(json.loads(path.read_text(encoding="utf-8"))))
         except (OSError, ValueError, TypeError) as e:
             problems.append(f"{path.relative_to(course.root)}: unreadable ({type(e).__name__}: "
                             f"{str(e)[:120]})")
