@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: test-mutants-all help install release student-kit report export benchmark-grading grade grade-one grade-plan grade-shard grade-merge ci-sandbox feedback demo check test test-slow test-all clean
+.PHONY: test-mutants-all help install release data-cells student-kit report export benchmark-grading grade grade-one grade-plan grade-shard grade-merge ci-sandbox feedback demo check test test-slow test-all clean
 
 help:  ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ install:  ## create .venv with the pinned dependencies (works offline here)
 
 release:  ## generate release/ (student notebooks) from source/ with nbgrader
 	$(PYTHON) -m graders release
+
+data-cells:  ## rewrite the notebooks' data cells after DATA_URL or a TP's files changed
+	$(PYTHON) -m graders data-cells
 
 grade:  ## grade what changed in submitted/ into results/, feedback/, grades.csv [JOBS=n TP= STUDENT= FORCE=1]
 	$(PYTHON) -m graders grade $(if $(JOBS),--jobs $(JOBS)) $(foreach t,$(TP),--tp "$(t)") $(foreach s,$(STUDENT),--student "$(s)") $(if $(filter-out 0 no false,$(FORCE)),--force)
@@ -66,10 +69,10 @@ benchmark-grading:  ## time make grade against plain nbgrader: [STUDENTS=20] [JO
 	$(PYTHON) benchmarks/grading.py --students $(or $(STUDENTS),20) --jobs $(or $(JOBS),2)
 
 test:  ## the fast test suite (what a developer runs often)
-	$(PYTHON) -m pytest -q -m "not slow"
+	$(PYTHON) -m pytest -q -m "not slow" -n 2
 
 test-slow:  ## the slow tests: whole notebooks in real kernels (CI runs them too)
-	$(PYTHON) -m pytest -q -m slow -n 2 --dist loadfile
+	$(PYTHON) -m pytest -q -m slow -n 2 --dist loadfile --durations=25
 
 test-mutants-all:  ## every mutant of every TP, not only the first 3 per test cell that CI runs
 	DL_COURSE_ALL_MUTANTS=1 $(PYTHON) -m pytest -q -m slow -n 2 --dist loadfile tests/test_tp*_mutants.py

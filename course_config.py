@@ -100,6 +100,31 @@ STUDENT_REPO_URL = ""
 STUDENT_HAND_IN = ""
 
 # ----------------------------------------------------------------------------------
+# The TPs' data files, for a notebook opened alone (graders/datafiles.py, make data-cells)
+# ----------------------------------------------------------------------------------
+
+#: Where the TPs' files are published, each at DATA_URL/<TP folder>/<path>, for a notebook
+#: opened without them (on Colab): its data cell downloads them once, checks their SHA-256
+#: and caches them. Empty: the raw files of STUDENT_REPO_URL's main branch (the students'
+#: kit holds every released TP folder). Both empty: a notebook finds its files next to it
+#: only, and says which to put there. After a change: `make data-cells`, `make release`.
+DATA_URL = ""
+
+#: Other places a file is published (tried after DATA_URL), by "<TP folder>/<path>".
+DATA_UPSTREAM = {
+    "TP3_mnist/data/mnist/t10k-images-idx3-ubyte.gz":
+        "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-images-idx3-ubyte.gz",
+    "TP3_mnist/data/mnist/t10k-labels-idx1-ubyte.gz":
+        "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz",
+    "TP6_generative/data/mnist/t10k-images-idx3-ubyte.gz":
+        "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-images-idx3-ubyte.gz",
+    "TP6_generative/data/mnist/t10k-labels-idx1-ubyte.gz":
+        "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz",
+    "TP4_gpt/input.txt":
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+}
+
+# ----------------------------------------------------------------------------------
 # The class report (make report): similar answers (graders/similarity.py)
 # ----------------------------------------------------------------------------------
 

@@ -7,14 +7,31 @@ import sys
 import time
 from pathlib import Path
 
-from . import examples, export, release, results
+from . import datafiles, examples, export, release, results
 from .config import ROOT, Course, InputError
 
 
 def cmd_release(args) -> int:
     course = Course(args.root)
+    tps = [course.released_tp(t) for t in args.tp] if args.tp else course.released_tps
+    old = datafiles.stale(course, tps)
+    if old:   # the release would hand students another URL or other files than they get
+        raise InputError(f"the data cell of {', '.join(str(p.relative_to(course.root)) for p in old)} "
+                         "is out of date (DATA_URL or the TP's files changed): run `make data-cells`, "
+                         "then `make release`")
     for folder in release.generate(course, args.tp or None):
         print(f"released {folder.relative_to(course.root)}")
+    return 0
+
+
+def cmd_data_cells(args) -> int:
+    course = Course(args.root)
+    tps = [course.released_tp(t) for t in args.tp] if args.tp else course.released_tps
+    written = datafiles.refresh(course, tps)
+    for path in written:
+        print(f"rewrote the data cell of {path.relative_to(course.root)}")
+    if not written:
+        print("every data cell is up to date")
     return 0
 
 
@@ -183,6 +200,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("release", help="generate release/ from source/ with nbgrader")
     p.add_argument("--tp", action="append", help="only this TP (repeatable)")
     p.set_defaults(func=cmd_release)
+    p = sub.add_parser("data-cells", help="rewrite the source notebooks' data cells (URL, files)")
+    p.add_argument("--tp", action="append", help="only this TP (repeatable)")
+    p.set_defaults(func=cmd_data_cells)
     p = sub.add_parser("grade", help="autograde submitted/ into grades.csv and feedback/")
     p.add_argument("--tp", action="append", help="only this TP (repeatable)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
