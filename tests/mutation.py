@@ -7,9 +7,10 @@ named test cell fail; an *alternative correct* solution (``caught_by=None``) mus
 every test. Each TP's ``tests/test_tpN_mutants.py`` lists its mutants and calls
 :func:`check_mutant`.
 
-Where the time goes: a fresh kernel with ``import torch`` costs about 2.5 s, the rest is
-the notebook itself. A mutant that must be caught runs only up to its test cell (the
-cells after it cannot change that cell's outcome).
+Where the time goes: a fresh kernel with ``import torch`` costs about 4 s on 2 cores, the
+rest is the notebook itself. So wrong mutants run in rounds (:func:`wrong_rounds`), one
+notebook per round, up to the last test cell concerned (the cells after it cannot change
+that cell's outcome); correct alternatives too (:func:`alternative_rounds`).
 """
 from __future__ import annotations
 
@@ -87,6 +88,13 @@ def run_source(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None) -
     return run(nb, tp_folder, tmp_path, timeout)
 
 
+def deps(nb, test_gid: str) -> set[str]:
+    """The solution cells test cell ``test_gid`` may use: its own and its declared
+    ``dl_course.requires`` (the contract test proves it uses no other)."""
+    cell = notebooks.cell_by_grade_id(nb, test_gid)
+    return {f"{test_gid}_solution", *cell.metadata.get("dl_course", {}).get("requires", [])}
+
+
 def check_mutant(source_nb, tp_folder: str, mutant: Mutant, tmp_path: Path, timeout: int | None = None):
     """Assert the mutant is caught by its test cell (or, if correct, passes everything)."""
     nb = apply(source_nb, mutant)
@@ -122,6 +130,64 @@ def wrong(mutants: list[Mutant]) -> list[Mutant]:
         if everything or taken[m.caught_by] <= PER_CELL:
             out.append(m)
     return out
+
+
+def wrong_rounds(mutants: list[Mutant], nb) -> list[list[Mutant]]:
+    """The wrong mutants CI runs (:func:`wrong`), dealt into rounds that run as one notebook
+    each: a student who made all of a round's bugs at once.
+
+    Two mutants share a round only if they edit different solution cells and neither's test
+    cell may use the other's cell (:func:`deps`). Exercise independence (proven by the
+    contract test) then makes each test cell's outcome in the round the same as with its
+    own mutant alone. The most-edited cells are dealt first, so there are about as many
+    rounds as the most mutants of one cell. A round of one runs truncated after its test.
+    """
+    pending = wrong(mutants)
+    load: dict[str, int] = {}
+    for m in pending:
+        load[m.cell] = load.get(m.cell, 0) + 1
+    rounds: list[list[Mutant]] = []
+    for m in sorted(pending, key=lambda m: -load[m.cell]):   # stable: the suite's order within
+        for r in rounds:
+            if all(o.cell != m.cell and o.cell not in deps(nb, m.caught_by)
+                   and m.cell not in deps(nb, o.caught_by) for o in r):
+                r.append(m)
+                break
+        else:
+            rounds.append([m])
+    return rounds
+
+
+def round_id(round_: list[Mutant]) -> str:
+    return f"{len(round_)} wrong: " + "; ".join(m.name for m in round_)[:80]
+
+
+def check_wrong_round(source_nb, tp_folder: str, round_: list[Mutant], tmp_path: Path):
+    """Assert each mutant of a round is caught by its test cell, the round run as one
+    notebook; the test cells that use no mutated cell must still pass (the round's
+    controls: a failing one, or a kernel that died, means the round proves nothing, and
+    each mutant is then run on its own)."""
+    if len(round_) == 1:
+        return check_mutant(source_nb, tp_folder, round_[0], tmp_path)
+    nb = source_nb
+    for m in round_:
+        nb = apply(nb, m)
+    targets = {m.caught_by for m in round_}
+    last = max(i for i, c in enumerate(nb.cells) if notebooks.grade_id(c) in targets)
+    nb = truncate_after(nb, notebooks.grade_id(nb.cells[last]))
+    results = run(nb, tp_folder, tmp_path)
+    mutated = {m.cell for m in round_}
+    broken = {g: o.message for g, o in results.items()
+              if g not in targets and not (deps(source_nb, g) & mutated) and not o.passed}
+    broken.update({g: o.message for g, o in results.items()
+                   if o.message.startswith(outcomes.OWN_ERRORS)})
+    if broken:   # not a fair round: the verdict of each mutant on its own
+        for m in round_:
+            check_mutant(source_nb, tp_folder, m, tmp_path)
+        return
+    missed = [m for m in round_ if results[m.caught_by].passed]
+    for m in missed:   # confirmed on its own, so that the failure names one bug
+        check_mutant(source_nb, tp_folder, m, tmp_path)
 
 
 def alternative_rounds(mutants: list[Mutant]) -> list[list[Mutant]]:

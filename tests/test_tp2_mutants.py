@@ -18,7 +18,7 @@ import pytest
 
 from graders import notebooks
 from tests import mutation
-from tests.mutation import ROOT, Mutant, apply, check_mutant, run_source
+from tests.mutation import ROOT, Mutant, apply, run_source
 
 TP = "TP2_makemore"
 NB = ROOT / "source" / TP / "makemore.ipynb"
@@ -429,9 +429,10 @@ def test_source_passes(source_nb, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mutant", mutation.wrong(MUTANTS), ids=str)
-def test_mutant(source_nb, mutant, tmp_path):
-    check_mutant(source_nb, TP, mutant, tmp_path)
+@pytest.mark.parametrize("round_", mutation.wrong_rounds(MUTANTS, notebooks.read(NB)),
+                         ids=mutation.round_id)
+def test_wrong_mutants_are_caught(source_nb, round_, tmp_path):
+    mutation.check_wrong_round(source_nb, TP, round_, tmp_path)
 
 
 @pytest.mark.slow

@@ -485,7 +485,7 @@ def source_nb():
     return notebooks.read(SOURCE)
 
 
-def test_ids():
+def graded_ids():
     return [notebooks.grade_id(c) for c in notebooks.test_cells(notebooks.read(SOURCE))]
 
 
@@ -638,7 +638,7 @@ def test_mutant(source_nb, mutant, tmp_path):
     if mutant.caught_by is None:
         failed = {t: o.message for (name, t), o in outcomes.items() if name == mutant.name and not o.passed}
         assert not failed, f"correct alternative {mutant.name!r} fails: {failed}"
-        assert sum(1 for name, _ in outcomes if name == mutant.name) == len(test_ids())
+        assert sum(1 for name, _ in outcomes if name == mutant.name) == len(graded_ids())
     else:
         outcome = outcomes[mutant.name, mutant.caught_by]
         assert not outcome.passed, f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
