@@ -244,6 +244,20 @@ Run it as ``make check NB=...`` or ``python -m graders.check NOTEBOOK...``. Writ
 '''
 
 
+def stale_data_cells(course: Course, tps) -> list[str]:
+    """Released notebooks whose data cell would send students elsewhere than the course's
+    configuration says (a notebook opened alone downloads its files from there)."""
+    from . import datafiles
+
+    out = []
+    for tp in tps:
+        for path in notebooks.notebooks_in(course.release_dir / tp.id):
+            cell = datafiles.data_cell(notebooks.read(path))
+            if cell is not None and cell.source != datafiles.cell_source(course, tp):
+                out.append(str(path.relative_to(course.root)))
+    return out
+
+
 # -- building --------------------------------------------------------------------------
 def build(course: Course, out: Path, tp_ids: list[str] | None = None,
           repo_url: str | None = None, make_zip: bool = False) -> Path:
@@ -253,6 +267,11 @@ def build(course: Course, out: Path, tp_ids: list[str] | None = None,
         raise KitError(f"refusing to replace {out}")
     tps = kit_tps(course, tp_ids)
     repo_url = getattr(course.module, "STUDENT_REPO_URL", "") if repo_url is None else repo_url
+    stale = stale_data_cells(course, tps)
+    if stale:
+        raise KitError(f"the data cell of {', '.join(stale)} does not match course_config.py "
+                       "(DATA_URL, STUDENT_REPO_URL) or the TP's files: run `make data-cells` "
+                       "and `make release`, then `make student-kit`")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -227,6 +227,21 @@ def test_the_leak_test_sees_a_leak(tmp_path):
     assert not (out / "TP2_makemore").exists()  # --tp TP1: that TP only
 
 
+def test_kit_refuses_a_release_whose_data_cells_point_elsewhere(tmp_path):
+    """STUDENT_REPO_URL set after the release: the kit's notebooks would download from
+    nowhere, so the kit is not built (and nothing is written)."""
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "source" / "TP2_makemore", root / "source" / "TP2_makemore")
+    shutil.copytree(ROOT / "release" / "TP2_makemore", root / "release" / "TP2_makemore")
+    text = (ROOT / "course_config.py").read_text()
+    (root / "course_config.py").write_text(
+        text.replace('STUDENT_REPO_URL = ""', 'STUDENT_REPO_URL = "acme/tps"'))
+    course = Course(root)
+    with pytest.raises(kit.KitError, match=r"release/TP2_makemore/makemore.ipynb .*make data-cells"):
+        kit.build(course, tmp_path / "student-kit", tp_ids=["TP2"])
+    assert not (tmp_path / "student-kit").exists()
+
+
 # -- its self-check, alone --------------------------------------------------------------------
 def test_kit_check_alone_reports_what_make_check_reports(toy, toy_kit, tmp_path):
     """A half-done notebook (square answered, cube not) checked in the kit alone, with its
