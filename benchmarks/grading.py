@@ -15,7 +15,8 @@ It checks that both give every student the same points on every test cell (a mis
 nbgrader score counts as 0), and prints wall time, submissions per minute, the speed-up,
 the peak memory of each (the grader and all its kernels, sampled), and the projections
 for a class of 600 notebooks and for sharded CI. It also times the floor of a submission's
-fixed cost: a bare kernel start plus ``import torch``.
+fixed cost: a bare kernel start plus ``import torch``, against what the engine takes to run
+``import torch`` and one test cell (``--fixed-cost`` measures only these two).
 """
 from __future__ import annotations
 
@@ -166,12 +167,40 @@ def floor_seconds(repeat: int = 3) -> float:
     return min(times)
 
 
+def fixed_cost_seconds(course: Course, repeat: int = 3) -> float:
+    """What grading adds around the floor: the engine (sandbox, kernel start, guard, limits,
+    nbgrader's filters, scoring) running ``import torch`` and one test cell."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from graders.engine import Engine, Limits
+
+    test = new_code_cell("assert 1 + 1 == 2, 'expected 2'")
+    test.metadata["nbgrader"] = {"grade": True, "grade_id": "fixed_cost", "locked": True,
+                                 "points": 1, "schema_version": 3, "solution": False,
+                                 "task": False}
+    times = []
+    with tempfile.TemporaryDirectory(prefix="bench-fixed-") as work:
+        engine = Engine(course, work_dir=Path(work) / "engine")
+        limits = Limits.of(course, course.released_tps[0])
+        for i in range(repeat):
+            cwd = Path(work) / f"run{i}"
+            cwd.mkdir()
+            nb = new_notebook(cells=[new_code_cell("import torch"), test])
+            t0 = time.perf_counter()
+            run = engine.run(nb, cwd, limits)
+            times.append(time.perf_counter() - t0)
+            assert [o.passed for o in run.outcomes] == [True], run.outcomes
+    return min(times)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--tp", action="append", help="only these TPs (default: every released one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch courses")
+    parser.add_argument("--fixed-cost", action="store_true",
+                        help="only the floor and grading's fixed cost per submission")
     args = parser.parse_args(argv)
     course = Course(ROOT)
     tp_ids = [course.tp(t).id for t in args.tp] if args.tp else [t.id for t in course.released_tps]
@@ -181,11 +210,16 @@ def main(argv=None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
         n = args.students * len(tp_ids)
+        floor = floor_seconds()
+        print(f"floor (bare kernel start + import torch): {floor:.2f} s")
+        fixed = fixed_cost_seconds(course)
+        print(f"fixed cost (the engine: sandbox, kernel start, import torch, guard, limits, "
+              f"scoring): {fixed:.2f} s = {fixed / floor:.2f}x the floor (target: 1.5x)")
+        if args.fixed_cost:
+            return 0
         print(f"{args.students} students x {len(tp_ids)} TPs ({', '.join(tp_ids)}) = {n} "
               f"submissions; {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} cores")
-        floor = floor_seconds()
-        print(f"floor (bare kernel start + import torch): {floor:.2f} s")
         plain = plain_nbgrader(make_class(scratch / "plain", tp_ids, args.students), tp_ids)
         ours = this_grader(make_class(scratch / "ours", tp_ids, args.students), tp_ids, args.jobs)
         keys = set(plain["points"]) | set(ours["points"])
