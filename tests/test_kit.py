@@ -334,3 +334,37 @@ def test_kit_check_on_a_half_done_tp1_matches_make_check(tmp_path):
     assert set(in_kit) == {notebooks.grade_id(c) for c in notebooks.test_cells(release_nb)}
     assert any(p for p, _ in in_kit.values()) and not all(p for p, _ in in_kit.values())
     assert not TCP_WARNING.search(proc.stdout + proc.stderr)
+
+
+@pytest.mark.slow
+def test_a_student_installs_the_kit_and_checks_a_half_done_notebook(tmp_path):
+    """The kit's README set-up from the student's seat: a copy of the kit alone, the shell
+    of someone without the course repository, `make install` (a fresh .venv from the
+    course's pinned requirements), then `make check` with that .venv on a half-done TP2:
+    the same visible outcomes as `make check` in the repository."""
+    course = Course(ROOT)
+    tp = course.tp("TP2")
+    release_nb = notebooks.read(course.release_dir / tp.id / "makemore.ipynb")
+    source_nb = notebooks.read(course.source_dir / tp.id / "makemore.ipynb")
+    built = kit.build(course, tmp_path / "build" / "student-kit", tp_ids=["TP2"])
+    alone = tmp_path / "student" / "tps"
+    shutil.copytree(built, alone)
+    target = alone / tp.id / "makemore.ipynb"
+    notebooks.write(examples.build("partial", release_nb, source_nb, course), target)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                  if not p.startswith(str(ROOT)))
+    install = subprocess.run(["make", "install"], cwd=alone, env=env, capture_output=True,
+                             text=True, timeout=1200)
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert "installed: torch" in install.stdout
+    check = subprocess.run(["make", "check", f"NB={tp.id}/makemore.ipynb"], cwd=alone, env=env,
+                           capture_output=True, text=True, timeout=900)
+    assert f"{alone / '.venv' / 'bin' / 'python'} -m graders.check" in check.stdout \
+        or ".venv/bin/python -m graders.check" in check.stdout, check.stdout
+    repo = subprocess.run([sys.executable, "-m", "graders", "check", str(target)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    in_kit, in_repo = outcomes_of(check.stdout), outcomes_of(repo.stdout)
+    assert in_kit == in_repo, (check.stdout, repo.stdout)
+    assert set(in_kit) == {notebooks.grade_id(c) for c in notebooks.test_cells(release_nb)}
+    assert any(p for p, _ in in_kit.values()) and not all(p for p, _ in in_kit.values())
