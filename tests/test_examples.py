@@ -1,13 +1,14 @@
-"""`make demo`: the example submissions of every TP get their expected grade and reason,
-the source notebooks score full marks under nbgrader's autograde, and no submitted file
-is changed by grading."""
+"""`make demo`: the example submissions of every TP get their expected grade and reason
+(the complete ones every point: the source's answers in the release, graded end to end),
+and no submitted file is changed by grading. (Each TP's mutant suite runs its source
+notebook through the engine too: it must score full marks.)"""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from graders import cli, examples, notebooks
+from graders import cli, examples
 from graders.config import ROOT, Course
 from graders.grade import grade_course
 
@@ -33,12 +34,6 @@ def demo(tmp_path_factory):
         pytest.skip("no TP released yet")
     root = tmp_path_factory.mktemp("demo") / "demo"
     course, expected = cli.make_demo_course(root)
-    # the source notebook itself, handed in as a student would: it must score full marks
-    for tp in course.released_tps:
-        for src in notebooks.notebooks_in(course.source_dir / tp.id):
-            folder = course.submitted_dir / "source-notebook" / tp.id
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / src.name).write_bytes(src.read_bytes())
     before = tree_digest(course.submitted_dir)
     graded = grade_course(course, progress=False)
     return course, expected, {(r.student, r.tp): r for r in graded}, before
@@ -51,15 +46,6 @@ def test_examples_get_their_expected_grade_and_reason(demo):
         r = got[(student, tp)]
         assert r.grade == grade, f"{student} {tp}: expected {grade}, got {r.grade} ({r.reason})"
         assert re.match(REASONS[student], r.reason), f"{student} {tp}: reason {r.reason!r}"
-
-
-@pytest.mark.slow
-def test_source_notebook_scores_full_marks(demo):
-    course, _, got, _ = demo
-    for tp in course.released_tps:
-        r = got[("source-notebook", tp.id)]
-        failed = {o.grade_id: o.message for o in r.exercises if not o.passed}
-        assert not failed and r.points == r.max_points > 0, failed
 
 
 @pytest.mark.slow
