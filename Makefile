@@ -72,10 +72,10 @@ test:  ## the fast test suite (what a developer runs often)
 	$(PYTHON) -m pytest -q -m "not slow" -n 2
 
 test-slow:  ## the slow tests: whole notebooks in real kernels (CI runs them too)
-	$(PYTHON) -m pytest -q -m slow -n 2 --dist loadgroup --durations=25
+	$(PYTHON) -m pytest -q -m slow -n 2 --dist load --durations=25
 
 test-mutants-all:  ## every mutant of every TP, not only the first 3 per test cell that CI runs
-	DL_COURSE_ALL_MUTANTS=1 $(PYTHON) -m pytest -q -m slow -n 2 --dist loadgroup tests/test_tp*_mutants.py
+	DL_COURSE_ALL_MUTANTS=1 $(PYTHON) -m pytest -q -m slow -n 2 --dist load tests/test_tp*_mutants.py
 
 test-all: test test-slow  ## both
 

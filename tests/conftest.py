@@ -13,19 +13,6 @@ from graders.config import Course
 from . import toy_course
 
 
-#: Slow test files whose tests share nothing (no module fixture): ``make test-slow``
-#: (``--dist loadgroup``) deals their tests to the workers one by one. Every other slow
-#: file runs on one worker, so that its module fixtures (the demo class, a TP's batches)
-#: are built once.
-SPREAD = {"test_tp_contract.py"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.get_closest_marker("slow") and item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
-
-
 @pytest.fixture(scope="session")
 def toy(tmp_path_factory) -> Course:
     """The toy course, released (release/ and gradebook written), no submissions."""
