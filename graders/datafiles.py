@@ -93,25 +93,30 @@ def data_cell(nb):
     return found[0] if found else None
 
 
-def stale(course: Course, tps: list[TP]) -> list[Path]:
-    """Source notebooks whose data cell differs from what ``make data-cells`` writes."""
-    out = []
+def _cells(course: Course, tps: list[TP], folder: Path):
+    """(path, notebook, its data cell, what the cell should be) for each notebook of
+    ``tps`` in ``folder`` whose data cell differs from what ``make data-cells`` writes."""
     for tp in tps:
-        for path in notebooks.notebooks_in(course.source_dir / tp.id):
-            cell = data_cell(notebooks.read(path))
-            if cell is not None and cell.source != cell_source(course, tp):
-                out.append(path)
-    return out
+        wanted = cell_source(course, tp)
+        for path in notebooks.notebooks_in(folder / tp.id):
+            nb = notebooks.read(path)
+            cell = data_cell(nb)
+            if cell is not None and cell.source != wanted:
+                yield path, nb, cell, wanted
+
+
+def stale(course: Course, tps: list[TP], folder: Path | None = None) -> list[Path]:
+    """Notebooks of ``folder`` (default ``source/``; the kit checks ``release/``) whose
+    data cell differs from what ``make data-cells`` writes."""
+    return [path for path, *_ in _cells(course, tps, folder or course.source_dir)]
 
 
 def refresh(course: Course, tps: list[TP]) -> list[Path]:
-    """Rewrite the data cell of each notebook where it is stale; returns those written.
-    Only that cell changes: the rest of the notebook is written back as read."""
+    """Rewrite the data cell of each source notebook where it is stale; returns those
+    written. Only that cell changes: the rest of the notebook is written back as read."""
     written = []
-    for path in stale(course, tps):
-        nb = notebooks.read(path)
-        tp = next(t for t in tps if path.parent.name == t.id)
-        data_cell(nb).source = cell_source(course, tp)
+    for path, nb, cell, wanted in list(_cells(course, tps, course.source_dir)):
+        cell.source = wanted
         notebooks.write(nb, path)
         written.append(path)
     return written

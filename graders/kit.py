@@ -29,7 +29,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-from . import notebooks
+from . import datafiles, notebooks
 from .config import ROOT, Course
 
 PACKAGE = Path(__file__).resolve().parent
@@ -137,9 +137,7 @@ def course_config(course: Course, tps) -> str:
 def colab_url(repo_url: str, path: str, branch: str = "main") -> str:
     """The Open-in-Colab address of ``path`` (relative to the repository) in a GitHub
     repository given as ``https://github.com/org/repo`` or ``org/repo``."""
-    repo = re.sub(r"^(https?://)?(www\.)?github\.com/", "", repo_url.strip()).strip("/")
-    repo = re.sub(r"\.git$", "", repo)
-    return COLAB.format(repo=repo, branch=branch, path="/".join(
+    return COLAB.format(repo=datafiles.repo_slug(repo_url), branch=branch, path="/".join(
         part.replace(" ", "%20") for part in path.split("/")))
 
 
@@ -244,20 +242,6 @@ Run it as ``make check NB=...`` or ``python -m graders.check NOTEBOOK...``. Writ
 '''
 
 
-def stale_data_cells(course: Course, tps) -> list[str]:
-    """Released notebooks whose data cell would send students elsewhere than the course's
-    configuration says (a notebook opened alone downloads its files from there)."""
-    from . import datafiles
-
-    out = []
-    for tp in tps:
-        for path in notebooks.notebooks_in(course.release_dir / tp.id):
-            cell = datafiles.data_cell(notebooks.read(path))
-            if cell is not None and cell.source != datafiles.cell_source(course, tp):
-                out.append(str(path.relative_to(course.root)))
-    return out
-
-
 # -- building --------------------------------------------------------------------------
 def build(course: Course, out: Path, tp_ids: list[str] | None = None,
           repo_url: str | None = None, make_zip: bool = False) -> Path:
@@ -267,7 +251,9 @@ def build(course: Course, out: Path, tp_ids: list[str] | None = None,
         raise KitError(f"refusing to replace {out}")
     tps = kit_tps(course, tp_ids)
     repo_url = getattr(course.module, "STUDENT_REPO_URL", "") if repo_url is None else repo_url
-    stale = stale_data_cells(course, tps)
+    # a notebook opened alone downloads its files from where its data cell says
+    stale = [str(p.relative_to(course.root))
+             for p in datafiles.stale(course, tps, course.release_dir)]
     if stale:
         raise KitError(f"the data cell of {', '.join(stale)} does not match course_config.py "
                        "(DATA_URL, STUDENT_REPO_URL) or the TP's files: run `make data-cells` "

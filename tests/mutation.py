@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from graders import notebooks, outcomes
 from graders.config import Course
 from graders.engine import Engine, Limits
@@ -218,3 +220,24 @@ def check_alternatives(source_nb, tp_folder: str, round_: list[Mutant], tmp_path
     failed = {g: o.message for g, o in results.items() if not o.passed}
     assert not failed, (f"correct alternatives {[m.name for m in round_]} fail together: "
                         f"{failed}")
+
+
+def wrong_rounds_test(tp_folder: str, source: Path, mutants: list[Mutant]):
+    """The suite's slow test of its wrong mutants, one case per round (see
+    :func:`wrong_rounds`); a module binds it as ``test_wrong_mutants_are_caught``."""
+    @pytest.mark.slow
+    @pytest.mark.parametrize("round_", wrong_rounds(mutants, notebooks.read(source)), ids=round_id)
+    def test_wrong_mutants_are_caught(source_nb, round_, tmp_path):
+        check_wrong_round(source_nb, tp_folder, round_, tmp_path)
+    return test_wrong_mutants_are_caught
+
+
+def alternatives_test(tp_folder: str, mutants: list[Mutant]):
+    """The suite's slow test of its correct alternatives, one case per round (see
+    :func:`alternative_rounds`); a module binds it as ``test_correct_alternatives``."""
+    @pytest.mark.slow
+    @pytest.mark.parametrize("round_", alternative_rounds(mutants),
+                             ids=lambda r: f"{len(r)} alternatives")
+    def test_correct_alternatives(source_nb, round_, tmp_path):
+        check_alternatives(source_nb, tp_folder, round_, tmp_path)
+    return test_correct_alternatives

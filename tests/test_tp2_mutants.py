@@ -428,15 +428,6 @@ def test_source_passes(source_nb, tmp_path):
     print(f"\nTP2 source notebook, grading mode: {wall:.1f} s")
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("round_", mutation.wrong_rounds(MUTANTS, notebooks.read(NB)),
-                         ids=mutation.round_id)
-def test_wrong_mutants_are_caught(source_nb, round_, tmp_path):
-    mutation.check_wrong_round(source_nb, TP, round_, tmp_path)
+test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, NB, MUTANTS)
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("round_", mutation.alternative_rounds(MUTANTS),
-                         ids=lambda r: f"{len(r)} alternatives")
-def test_correct_alternatives(source_nb, round_, tmp_path):
-    mutation.check_alternatives(source_nb, TP, round_, tmp_path)
+test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)

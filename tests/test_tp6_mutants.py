@@ -495,15 +495,6 @@ def test_reference_solution_passes_every_test(source_nb, tmp_path):
     # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("round_", mutation.wrong_rounds(MUTANTS, notebooks.read(SOURCE)),
-                         ids=mutation.round_id)
-def test_wrong_mutants_are_caught(source_nb, round_, tmp_path):
-    mutation.check_wrong_round(source_nb, TP, round_, tmp_path)
+test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, SOURCE, MUTANTS)
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("round_", mutation.alternative_rounds(MUTANTS),
-                         ids=lambda r: f"{len(r)} alternatives")
-def test_correct_alternatives(source_nb, round_, tmp_path):
-    mutation.check_alternatives(source_nb, TP, round_, tmp_path)
+test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)
