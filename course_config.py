@@ -60,6 +60,12 @@ COMPLETE_FRACTION = 0.9
 #: A submission stamped later than due + GRACE is late, and late gets 0.
 GRACE = timedelta(minutes=15)
 
+#: What a student's feedback shows of a failed hidden test: "always" its assertion's
+#: message (what it checked, on which input, expected and got; never the test's source),
+#: "after_due" only on pages written after the TP's due time + GRACE (until then, as
+#: "never"), "never" only "a hidden test failed". `make check` shows visible tests only.
+HIDDEN_TEST_MESSAGES = "always"
+
 #: Weight of the TPs in the final course mark (the quiz has the rest), and the scale
 #: of that mark: the exported "tp_mark" is the TPs' share of a mark out of FINAL_SCALE.
 TP_WEIGHT = 0.5
@@ -84,6 +90,17 @@ KERNEL_MAX_FILE_MB = 512
 
 #: Output kept per cell; a cell printing more is truncated (not failed).
 MAX_OUTPUT_BYTES = 2_000_000
+
+#: What a hand-in may be, as read by the grader (graders/handin.py), outside the sandbox.
+#: A notebook larger than this is "not a readable notebook" (a TP notebook without outputs
+#: is under 1 MB; saved outputs and pictures add a few MB).
+HANDIN_MAX_NOTEBOOK_MB = 50
+
+#: Largest metadata file of a hand-in that is read (timestamp.txt: about 30 bytes).
+HANDIN_MAX_METADATA_BYTES = 4096
+
+#: Most files and folders a hand-in folder may hold; more is refused, unread.
+HANDIN_MAX_ENTRIES = 10_000
 
 # ----------------------------------------------------------------------------------
 # The students' kit (make student-kit, graders/kit.py)

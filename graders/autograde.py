@@ -77,12 +77,14 @@ class Grader:
         if sub is None:
             g = policy.NO_SUBMISSION
             return Result(student, tp.id, g.value, g.reason)
-        if not sub.notebooks:   # a folder, but nothing to grade: not the same as absent
+        if not sub.notebooks and sub.refusal is None:
+            # a folder, but nothing to grade: not the same as absent
             g = policy.NO_NOTEBOOK
             held = sorted(str(p.relative_to(sub.folder)) for p in sub.files())
             note = (f"no notebook in submitted/{sub.folder.parent.name}/{sub.folder.name}/ "
                     f"(it holds: {', '.join(held) or 'nothing'})")
-            return Result(student, tp.id, g.value, g.reason, flags=[note])
+            return Result(student, tp.id, g.value, g.reason, flags=[note],
+                          integrity=[r.note() for r in sub.refused])
         folder, release_nbs, source_nbs = self.pristine(tp)  # once per TP: not timed
         max_points = self.max_points(tp)
         result = Result(student, tp.id, 0, "", sandbox=list(self.protections))
@@ -123,7 +125,8 @@ class Grader:
                     result.integrity.append(note)
         result.timings["autograde_s"] = round(time.perf_counter() - t1, 3)
 
-        points = sum(o.points for o in result.exercises)
+        # a bonus exercise's points make up for core ones, up to the maximum
+        points = min(sum(o.points for o in result.exercises), max_points)
         grade = policy.grade(self.course.policy, points=points, max_points=max_points,
                              late_by=prep.late_by, unmodified=not prep.answered)
         return _finish(result, grade, points, max_points)

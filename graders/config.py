@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = "course_config.py"
 
 
+HIDDEN_TEST_MESSAGES = ("always", "after_due", "never")
+
+
 class InputError(ValueError):
     """An input a command cannot work from (a TP, a student, a path, a CSV): its message
     is one line for the instructor, and the command stops before doing anything (exit 2)."""
@@ -61,6 +64,7 @@ class Course:
         spec = importlib.util.spec_from_file_location("course_config", path)
         self.module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(self.module)
+        self.hidden_test_messages  # a wrong value stops every verb before it does anything
 
     # -- settings ------------------------------------------------------------------
     @property
@@ -110,6 +114,22 @@ class Course:
     def policy(self) -> Policy:
         m = self.module
         return Policy(decent=m.DECENT_FRACTION, complete=m.COMPLETE_FRACTION, grace=m.GRACE)
+
+    @property
+    def hidden_test_messages(self) -> str:
+        """``HIDDEN_TEST_MESSAGES``: "always", "after_due" or "never"."""
+        value = getattr(self.module, "HIDDEN_TEST_MESSAGES", "always")
+        if value not in HIDDEN_TEST_MESSAGES:
+            raise InputError(f"HIDDEN_TEST_MESSAGES in {self.config_path.name} is {value!r}: "
+                             f"expected one of {', '.join(map(repr, HIDDEN_TEST_MESSAGES))}")
+        return value
+
+    @property
+    def handin_limits(self):
+        """How much of a hand-in is read (``HANDIN_MAX_*``): ``graders.handin.Limits``."""
+        from .handin import Limits
+
+        return Limits.of(self.module)
 
     @property
     def tp_weight(self) -> float:

@@ -36,7 +36,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import export, feedback, gradebook, notebooks, overrides, policy, results, submissions
+from . import (export, feedback, gradebook, handin, notebooks, overrides, policy, results,
+               submissions)
 from .autograde import Grader
 from .config import TP, Course, InputError, student_id
 from .prepare import route
@@ -60,6 +61,7 @@ class Run:
     """What one ``make grade`` did."""
     results: list[Result] = field(default_factory=list)  # every (student, TP) asked, as stored
     graded: int = 0                                      # graded in this run
+    absent: int = 0                                      # of graded: nothing handed in
     skipped: int = 0                                     # unchanged since their stored result
     kept: list[str] = field(default_factory=list)        # stored results a run did not replace
     changes: list[dict] = field(default_factory=list)    # regrade-report.csv's rows
@@ -103,7 +105,8 @@ def find_submissions(course: Course, tps: list[TP]) -> dict:
     where = _rel(course, course.submitted_dir)
     if not course.submitted_dir.is_dir():
         raise InputError(f"no {where}/ folder: expected {where}/{LAYOUT}; nothing graded")
-    found = submissions.find(course.submitted_dir, [tp.id for tp in tps])
+    found = submissions.find(course.submitted_dir, [tp.id for tp in tps],
+                             course.handin_limits)
     if not found:
         raise InputError(f"{where}/ holds no hand-in of {', '.join(tp.id for tp in tps)}: "
                          f"expected {where}/{LAYOUT}; nothing graded")
@@ -129,6 +132,27 @@ def _files_hash(h, files: list[Path], base: Path) -> None:
         h.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
 
 
+def _handin_hash(h, sub: Submission) -> None:
+    """A hand-in's files, read as hand-in files (``graders.handin``: no link followed,
+    nothing but regular files opened, none past the notebook size limit: a bigger file is
+    hashed by its size, as grading reads none of it), and what it refused."""
+    limits = sub.limits or handin.Limits.of()
+    for rel in sub.listing.files:
+        path = sub.folder / rel
+        if sub.listing.sizes.get(rel, 0) > limits.notebook_bytes:
+            digest = f"size {sub.listing.sizes[rel]}".encode()
+        else:
+            try:
+                digest = hashlib.sha256(handin.read_bytes(
+                    path, limits.notebook_bytes, root=sub.folder,
+                    links=sub.links(path))).digest()
+            except handin.Unreadable as e:
+                digest = str(e).encode()
+        h.update(rel.encode() + b"\0" + digest)
+    for r in sub.refused:
+        h.update(f"refused\0{r.rel}\0{r.what}\0".encode())
+
+
 def tp_hash(course: Course, tp: TP) -> str:
     """The TP's source (notebooks, hidden tests, data) and settings (deadline, limits, the
     0/1/2 thresholds)."""
@@ -138,7 +162,7 @@ def tp_hash(course: Course, tp: TP) -> str:
     m = course.module
     settings = {k: getattr(m, k, None) for k in ("MAX_OUTPUT_BYTES", "KERNEL_MEMORY_MB",
                                                   "KERNEL_MAX_PROCESSES", "KERNEL_MAX_FILE_MB",
-                                                  "SANDBOX", "TIME_ZONE")}
+                                                  "SANDBOX", "TIME_ZONE", *handin.DEFAULTS)}
     h.update(repr((tp, course.policy, sorted(settings.items()))).encode())
     return h.hexdigest()
 
@@ -154,7 +178,7 @@ def input_hash(course: Course, sub: Submission | None, tp: TP,
     if tp.id not in tp_hashes:
         tp_hashes[tp.id] = tp_hash(course, tp)
     h = hashlib.sha256(f"{grader_version()}\0{tp_hashes[tp.id]}\0".encode())
-    _files_hash(h, sub.files(), sub.folder)
+    _handin_hash(h, sub)
     h.update(repr((sub.only.name if sub.only else None, sub.found_in,
                    [(p.name, who, why) for p, who, why in sub.foreign])).encode())
     return h.hexdigest()[:32]
@@ -191,7 +215,8 @@ def run_course(course: Course, tp_ids: list[str] | None = None,
         sub = found.get((s, tp.id))
         old = stored[(s, tp.id)] = results.stored(course.results_dir, s, tp.id)
         hashes[(s, tp.id)] = input_hash(course, sub, tp, tp_hashes)
-        if old is not None and (sub is None or not sub.notebooks) and old.handed_in:
+        if (old is not None and old.handed_in
+                and (sub is None or (not sub.notebooks and sub.refusal is None))):
             what = "nothing" if sub is None else "a folder without a notebook"
             run.kept.append(f"{s} {tp.id}: {what} under {_rel(course, course.submitted_dir)}/ "
                             f"now; the stored result ({old.grade}, {old.reason}) is kept")
@@ -217,6 +242,8 @@ def run_course(course: Course, tp_ids: list[str] | None = None,
             if row:
                 run.changes.append(row)
             run.graded += 1
+            if not out[(student, tp.id)].handed_in:
+                run.absent += 1
             bar.update(1)
     bar.close()
     run.results = [out.get((s, tp.id)) or stored[(s, tp.id)] for s, tp in todo]

@@ -6,36 +6,30 @@ student's answer, a *test* cell (``grade: true``) holds the tests and the points
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
+from . import handin
+
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 
 
-class NotebookError(Exception):
-    """A file that cannot be read as a notebook; the message is the grade's reason."""
+#: A file that cannot be read as a notebook; the message is the grade's reason (one line,
+#: with what to do next).
+NotebookError = handin.Unreadable
 
 
-def read(path: Path | str) -> NotebookNode:
-    """Read a notebook as nbformat 4, raising NotebookError with a readable reason."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise NotebookError("notebook is not UTF-8 text") from None
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as e:
-        raise NotebookError(f"notebook is not valid JSON (line {e.lineno}: {e.msg})") from None
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as e:  # nbformat raises many kinds on odd input
-        raise NotebookError(f"file is not a Jupyter notebook ({type(e).__name__}: {e})") from None
-    return nb
+def read(path: Path | str, limits: "handin.Limits | None" = None, **kw) -> NotebookNode:
+    """Read a notebook as nbformat 4, raising NotebookError with a readable reason.
+
+    Every notebook may be a student's, so it is read as a hand-in file (``graders.handin``):
+    a link, a FIFO or a device is refused unopened, the size and the JSON's depth are
+    bounded. ``kw``: ``root`` and ``links``, from the hand-in's listing.
+    """
+    return handin.read_notebook(Path(path), limits, **kw)
 
 
 def write(nb: NotebookNode, path: Path | str) -> None:
@@ -78,8 +72,20 @@ def points(cell: NotebookNode) -> float:
     return float(meta(cell).get("points", 0) or 0)
 
 
+def is_optional(cell: NotebookNode) -> bool:
+    """A bonus exercise (``"dl_course": {"optional": true}``): its points add to a
+    score, never to the maximum the 0/1/2 thresholds are taken of."""
+    return bool((cell.get("metadata", {}).get("dl_course") or {}).get("optional"))
+
+
 def total_points(nb: NotebookNode) -> float:
-    return sum(points(c) for c in test_cells(nb))
+    """The points a TP is graded out of: its core test cells' (optional ones excluded)."""
+    return sum(points(c) for c in test_cells(nb) if not is_optional(c))
+
+
+def bonus_points(nb: NotebookNode) -> float:
+    """The points of a TP's optional test cells."""
+    return sum(points(c) for c in test_cells(nb) if is_optional(c))
 
 
 def visible_lines(cell: NotebookNode) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import integrity, notebooks, policy
 from .config import TP, Course
-from .normalise import normalise
+from .normalise import normalise, without_self_checks
 from .submissions import TIMESTAMP_FILE, Submission
 
 
@@ -51,6 +51,11 @@ def prepare(course: Course, tp: TP, sub: Submission, release: dict[str, object],
     notebook and to its source notebook (solutions and hidden tests); neither is changed.
     """
     out = Prepared()
+    # links, FIFOs, hard links out of the hand-in: never followed or opened, always flagged
+    out.integrity += [r.note() for r in sub.refused]
+    if sub.refusal is not None:
+        out.decided = policy.Grade(0, sub.refusal.note())
+        return out
     try:
         when = sub.timestamp(course.module.TIME_ZONE)
     except ValueError as e:
@@ -85,6 +90,8 @@ def prepare(course: Course, tp: TP, sub: Submission, release: dict[str, object],
         elif isinstance(chosen[1], str):
             path, error = chosen
             unreadable = f"{path.name}: {error}" if len(names) > 1 else error
+            # for the instructor's "needs a look" (grades.csv's flags, the report)
+            out.flags.append(f"{_rel(sub, path)} could not be read: {error}")
             norm = normalise(release_nb, release_nb)
         else:
             norm = chosen[1]
@@ -94,10 +101,11 @@ def prepare(course: Course, tp: TP, sub: Submission, release: dict[str, object],
             [c.source for c in norm.nb.cells if c.cell_type == "code"
              and (notebooks.is_solution(c) or not notebooks.meta(c))])
         out.answered = out.answered or not norm.unmodified
+        without_self_checks(norm.nb)   # check_exercise calls: for Jupyter, not grading
         out.to_run.append((name, with_hidden_tests(norm.nb, source[name])))
-    ignored = sorted(p.name for p in sub.folder.iterdir()
-                     if p.is_file() and p.suffix != ".ipynb" and p.name != TIMESTAMP_FILE) \
-        if sub.folder.is_dir() and sub.only is None else []
+    ignored = [rel for rel in sub.listing.files if "/" not in rel
+               and not rel.endswith(".ipynb") and rel != TIMESTAMP_FILE] \
+        if sub.only is None else []
     if ignored:
         out.repairs.append("files ignored (grading uses the TP's own copies): "
                            + ", ".join(ignored))
@@ -139,7 +147,7 @@ def choose_notebooks(sub: Submission, names: list[str], sent: list[Path],
         if not group:
             yield name, None
             continue
-        read = [(p, _read_normalised(p, release[name])) for p in group]
+        read = [(p, _read_normalised(sub, p, release[name])) for p in group]
         # sent is shallowest first; max keeps the first of equals
         best = max(read, key=lambda pr: (not isinstance(pr[1], str),
                                          0 if isinstance(pr[1], str) else len(pr[1].answered),
@@ -152,12 +160,13 @@ def choose_notebooks(sub: Submission, names: list[str], sent: list[Path],
         yield name, best
 
 
-def _read_normalised(path: Path, release_nb):
+def _read_normalised(sub: Submission, path: Path, release_nb):
     """The notebook at ``path`` rebuilt on the release, or why it cannot be read."""
     try:
-        nb = notebooks.read(path)
+        nb = sub.read_notebook(path)
         if not nb.cells:
-            raise notebooks.NotebookError("notebook has no cells")
+            raise notebooks.NotebookError("notebook has no cells: save it in Jupyter or "
+                                          "Colab before handing it in, then hand it in again")
     except notebooks.NotebookError as e:
         return str(e)
     return normalise(nb, release_nb)
@@ -199,11 +208,13 @@ def _grade_ids(nb) -> set[str]:
     return {gid for c in nb.cells if (gid := notebooks.grade_id(c))}
 
 
-def identify(path: Path, prints: dict[str, frozenset[str]]) -> str | None:
+def identify(path: Path, prints: dict[str, frozenset[str]],
+             sub: Submission | None = None) -> str | None:
     """The TP whose exercises a notebook holds (most grade_ids in common, and no tie), or
-    None: unreadable, no nbgrader metadata, or no TP's."""
+    None: unreadable, no nbgrader metadata, or no TP's. ``sub``: the hand-in it is from
+    (read as its file: ``Submission.read_notebook``)."""
     try:
-        ids = _grade_ids(notebooks.read(path))
+        ids = _grade_ids(sub.read_notebook(path) if sub is not None else notebooks.read(path))
     except notebooks.NotebookError:
         return None
     common = sorted(((len(ids & tp_ids), tp) for tp, tp_ids in prints.items()), reverse=True)
@@ -227,7 +238,7 @@ def route(found: dict, prints: dict[str, frozenset[str]], tp_ids: list[str]) -> 
     for key, sub in found.items():
         if sub.found_in:
             continue
-        kinds[key] = {p: identify(p, prints) for p in sub.notebooks}
+        kinds[key] = {p: identify(p, prints, sub) for p in sub.notebooks}
         for p, who in kinds[key].items():
             if who is not None and who != key[1]:
                 moved.setdefault((key[0], who), []).append((p, key))
@@ -244,7 +255,8 @@ def route(found: dict, prints: dict[str, frozenset[str]], tp_ids: list[str]) -> 
             reason = ""
             path, (_, where) = items[0]
             out[(student, other)] = Submission(student, other, found[(student, where)].folder,
-                                               only=path, found_in=where)
+                                               only=path, found_in=where,
+                                               limits=found[(student, where)].limits)
         for path, _ in items:
             why_not[path] = reason
     for key, kind in kinds.items():

@@ -55,7 +55,7 @@ def plan(course: Course, changed_paths: list[str] | None = None, count: int = 1)
     if count < 1:
         raise ShardError(f"the number of shards must be at least 1, got {count}")
     tp_ids = [tp.id for tp in course.released_tps]
-    found = submissions.find(course.submitted_dir, tp_ids)
+    found = submissions.find(course.submitted_dir, tp_ids, course.handin_limits)
     if changed_paths is not None:
         prefix = course.submitted_dir.relative_to(course.root).parts
         touched = {_submission_of(path, prefix) for path in changed_paths}
