@@ -15,6 +15,7 @@ function).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from pathlib import Path
 from . import feedback, notebooks, outcomes
 from .config import TP, Course
 from .engine import Engine, Limits
-from .normalise import normalise
+from .normalise import normalise, without_self_checks  # noqa: F401 (part of check's API)
 
 
 @dataclass
@@ -79,6 +80,7 @@ def check(course: Course, path: Path) -> Report:
     release_nb = notebooks.read(release_path)
     report.described = feedback.exercises_of(release_nb)
     norm = normalise(student_nb, release_nb)
+    without_self_checks(norm.nb)   # check_exercise calls: for Jupyter, not a whole run
     report.warnings += [f"repaired: {r}" for r in norm.repairs]
     report.warnings += [f"{i} (grading uses the original)" for i in norm.integrity]
     if norm.unmodified:
@@ -143,16 +145,27 @@ def format_report(report: Report, path: Path) -> str:
     return "\n".join(lines)
 
 
-def check_exercise(grade_id: str, namespace: dict | None = None,
+def check_exercise(exercise, namespace: dict | None = None,
                    root: Path | str | None = None) -> None:
-    """From inside a notebook: run one exercise's *visible* test, as released, on what the
+    """From inside a notebook: run an exercise's *visible* test(s), as released, on what the
     kernel holds now (the answers you ran), and say pass / fail, why and what to do.
 
-    ``check_exercise("tp1_zero_grad")`` in a cell (after ``from graders.check import
-    check_exercise``, with the kit's folder on ``sys.path``). The test comes from the
-    pristine release notebook, so an edited test cell does not change it. It is the quick
-    check; ``make check`` runs the whole notebook in a fresh kernel, as grading does.
+    ``exercise`` as the notebook prints it: its number (``4``, ``"Exercise 4"``), the
+    function it asks for (``"zero_grad"``), its heading, or its test cell's id. In the kit,
+    after ``make install``, a cell needs only::
+
+        from graders.check import check_exercise
+        check_exercise(4)
+
+    The test comes from the pristine release notebook, so an edited test cell does not
+    change it. It is the quick check; ``make check`` runs the whole notebook in a fresh
+    kernel, as grading does. Where a notebook is run for grading or by ``make check``
+    (``NBGRADER_EXECUTION`` is set) it does nothing: those run every test anyway.
     """
+    import os
+
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return
     if namespace is None:
         try:
             namespace = get_ipython().user_ns  # noqa: F821 -- defined inside IPython
@@ -160,12 +173,77 @@ def check_exercise(grade_id: str, namespace: dict | None = None,
             import inspect
 
             namespace = inspect.currentframe().f_back.f_globals
-    print(exercise_outcome(grade_id, namespace, root)[1])
+    try:
+        grade_ids = find_exercise(exercise, namespace, root)
+    except KeyError as e:
+        print(e.args[0])
+        return
+    for grade_id in grade_ids:
+        print(exercise_outcome(grade_id, namespace, root)[1])
+
+
+def _exercises(course: Course) -> list[tuple[TP, dict]]:
+    """(TP, {grade_id: feedback.Exercise}) for each TP the course has released."""
+    return [(tp, feedback.exercises_of_tp(course.release_dir / tp.id))
+            for tp in released_tps(course)]
+
+
+def _number(query: str) -> str | None:
+    """``4``, ``"4"``, ``"Exercise 4"``, ``"exercise 2a"`` -> ``"4"`` / ``"2a"``; else None."""
+    import re
+
+    m = re.fullmatch(r"(?:exercise\s*)?(\d+(?:\.\d+)*[a-z]?)\.?", query.strip(), re.I)
+    return m.group(1).lower() if m else None
+
+
+def find_exercise(exercise, namespace: dict | None = None,
+                  root: Path | str | None = None) -> list[str]:
+    """The test cells (grade_ids) of ``exercise`` as the notebook prints it; KeyError with
+    a sentence naming the exercises there are, when none matches.
+
+    The TP is the one whose folder the kernel runs in (Jupyter starts it in the
+    notebook's folder), else the one whose answers ``namespace`` defines most of."""
+    from .config import ROOT
+
+    course = Course(root or ROOT)
+    tps = _exercises(course)
+    here = Path.cwd().name
+    mine = [t for t in tps if t[0].id == here]
+    if not mine and namespace:
+        names = set(namespace)
+        scored = [(len(names & {d for ex in found.values() for d in ex.defines}), i)
+                  for i, (_, found) in enumerate(tps)]
+        best = max(scored, default=(0, None))
+        mine = [tps[best[1]]] if best[0] else []
+    query = str(exercise).strip()
+    number = _number(query)
+    key = query.lower().strip("`() ")
+    for tp, found in mine + [t for t in tps if t not in mine]:
+        if query in found:   # a grade_id: exact, in any TP
+            return [query]
+        if tp.id != (mine[0][0].id if mine else tp.id):
+            continue
+        hits = [gid for gid, ex in found.items()
+                if (number is not None and ex.number is not None
+                    and (ex.number.lower() == number or ex.number.lower().startswith(number + ".")))
+                or key in (gid.split("_", 1)[-1].lower(), (ex.function or "").lower(),
+                           ex.title.lower())]
+        if hits:
+            return hits
+    where = mine[0] if mine else (tps[0] if len(tps) == 1 else None)
+    if where is None:
+        raise KeyError(f"no exercise {query!r} found: run this in a TP's notebook, or give the "
+                       "test cell's id (e.g. check_exercise(\"tp1_zero_grad\"))")
+    tp, found = where
+    listed = sorted({ex.number or ex.title for ex in found.values()},
+                    key=lambda n: [int(p) if p.isdigit() else p for p in n.replace(".", " ").split()])
+    raise KeyError(f"no exercise {query!r} in {tp.id}: give its number ({', '.join(listed)}) "
+                   "or the function it asks for")
 
 
 def exercise_outcome(grade_id: str, namespace: dict,
                      root: Path | str | None = None) -> tuple[outcomes.Outcome, str]:
-    """:func:`check_exercise`'s outcome and text, without printing."""
+    """One test cell's outcome and text (:func:`check_exercise`), without printing."""
     from .config import ROOT
 
     course = Course(root or ROOT)
@@ -180,8 +258,7 @@ def exercise_outcome(grade_id: str, namespace: dict,
         if cell is not None:
             break
     if cell is None:
-        raise KeyError(f"no exercise {grade_id!r} in this course's notebooks (the grade_id "
-                       "is in the test cell's metadata)")
+        raise KeyError(f"no exercise {grade_id!r} in this course's notebooks")
     visible = "\n".join(cell.source.splitlines()[: notebooks.visible_lines(cell)])
     points = notebooks.points(cell)
     try:
@@ -205,19 +282,41 @@ def exercise_outcome(grade_id: str, namespace: dict,
     return outcome, text + (f"\n      -> {todo}" if todo else "")
 
 
+def link(site_packages: Path | None = None, kit: Path | None = None) -> Path:
+    """Make ``from graders.check import check_exercise`` work in every notebook of the kit:
+    a ``.pth`` file naming the kit's folder, in the interpreter's site-packages (the
+    kit's ``make install`` runs this in its .venv). Returns the file."""
+    import sysconfig
+
+    from .config import ROOT
+
+    folder = Path(site_packages or sysconfig.get_paths()["purelib"])
+    target = folder / "dl-course-self-check.pth"
+    target.write_text(f"{Path(kit or ROOT).resolve()}\n", encoding="utf-8")
+    return target
+
+
 def main(argv=None) -> int:
     """``python -m graders.check NOTEBOOK...``: what the students' kit runs (no source/)."""
     from .config import ROOT
 
     parser = argparse.ArgumentParser(prog="python -m graders.check", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    parser.add_argument("notebooks", nargs="*", type=Path, metavar="NOTEBOOK")
+    parser.add_argument("--link", action="store_true",
+                        help="make `from graders.check import check_exercise` work in this "
+                             "interpreter's notebooks (the kit's make install runs it)")
     parser.add_argument("--root", default=str(ROOT),
                         help="the course folder (holds course_config.py and release/)")
     parser.add_argument("--summary", type=Path, metavar="FILE",
                         help="also append the reports to FILE, as Markdown "
                              "(GitHub Actions' $GITHUB_STEP_SUMMARY)")
     args = parser.parse_args(argv)
+    if args.link:
+        print(f"check_exercise importable from every notebook: {link(kit=Path(args.root))}")
+        return 0
+    if not args.notebooks:
+        parser.error("give the notebook(s) to check")
     course = Course(args.root)
     status = 0
     for path in args.notebooks:

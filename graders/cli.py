@@ -10,6 +10,24 @@ from pathlib import Path
 from . import datafiles, examples, export, release, results
 from .config import ROOT, Course, InputError
 
+#: The demo course `make demo` builds: what a fresh clone can grade, report on and export.
+DEMO = ROOT / "demo"
+
+
+def course_root(explicit: str | None) -> tuple[Path, str | None]:
+    """The course a verb works on, and a note to print when it was not the one asked for.
+
+    ``--root`` (the Makefile's ``COURSE=``) when given; else the repository, unless it
+    holds no course data (no submitted/, no results/) and the demo course does: then the
+    demo (a fresh clone after ``make demo``). Every verb resolves its course here."""
+    if explicit is not None:
+        return Path(explicit), None
+    if (not (ROOT / "submitted").is_dir() and not (ROOT / "results").is_dir()
+            and (DEMO / "course_config.py").is_file()):
+        return DEMO, (f"no submitted/ nor results/ in {ROOT}: using the demo course "
+                      f"({DEMO}); COURSE=folder (--root) chooses another")
+    return ROOT, None
+
 
 def cmd_release(args) -> int:
     course = Course(args.root)
@@ -43,17 +61,48 @@ def cmd_grade(args) -> int:
     run = run_course(course, args.tp or None, args.student or None,
                      jobs=args.jobs or default_jobs(), force=args.force)
     print(export.summary(course, run.final, run.tp_ids))   # what grades.csv publishes
-    print(f"\n{run.graded} submission(s) graded in {time.perf_counter() - t0:.1f} s"
-          + (f"; {run.skipped} unchanged since their stored result, not regraded "
-             "(FORCE=1 regrades them)" if run.skipped else "")
-          + f"; grades in {course.grades_csv.relative_to(course.root)}, feedback in "
-          f"{course.feedback_dir.relative_to(course.root)}/")
-    for line in run.kept:
-        print(f"kept: {line}")
-    if run.changes:
-        print(f"\n{len(run.changes)} grade(s) changed by this run (also in {REGRADE_REPORT}):\n"
-              + format_changes(run.changes))
+    print("\n" + run_summary(course, run, time.perf_counter() - t0))
+    _remove_stale_pages(course, run.final)
     return 0
+
+
+def _remove_stale_pages(course: Course, final) -> None:
+    """After publishing: the feedback pages no published result backs (a student no longer
+    in any result, an override withdrawn) are removed, each said."""
+    from .feedback import remove_stale
+
+    for page in remove_stale(course, final):
+        print(f"removed {page.relative_to(course.root)}: no result backs it any more")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def run_summary(course: Course, run, seconds: float) -> str:
+    """What ``make grade`` says after the table: hand-ins graded (a student with nothing
+    handed in is not a submission), and the changes, grades apart from points only."""
+    from .grade import REGRADE_REPORT, format_changes
+
+    absent = getattr(run, "absent", 0)   # results "no submission" written by this run
+    lines = [f"{_count(run.graded - absent, 'submission', 'submissions')} graded in "
+             f"{seconds:.1f} s"
+             + (f" (and {absent} with nothing handed in)" if absent else "")
+             + (f"; {run.skipped} unchanged since their stored result, not regraded "
+                "(FORCE=1 regrades them)" if run.skipped else "")
+             + f"; grades in {course.grades_csv.relative_to(course.root)}, feedback in "
+             f"{course.feedback_dir.relative_to(course.root)}/"]
+    lines += [f"kept: {line}" for line in run.kept]
+    if run.changes:
+        grades = sum(1 for r in run.changes if str(r["old_grade"]) != str(r["new_grade"]))
+        points = len(run.changes) - grades
+        what = " and ".join(part for part in (
+            _count(grades, "grade changed", "grades changed") if grades else "",
+            (_count(points, "result", "results") + " changed points only (same grade)")
+            if points else "") if part)
+        lines.append(f"\n{what} by this run (also in {REGRADE_REPORT}):\n"
+                     + format_changes(run.changes))
+    return "\n".join(lines)
 
 
 def cmd_grade_one(args) -> int:
@@ -86,16 +135,16 @@ def cmd_grade_one(args) -> int:
             raise InputError(f"no folder {path.relative_to(course.root)}/ (expected "
                              f"submitted/{student}/{tp.id}/<notebook>.ipynb, or give "
                              "--path): nothing graded")
-    sub = Submission.at(student, tp.id, path)
+    sub = Submission.at(student, tp.id, path, course.handin_limits, base=course.submitted_dir)
     prints = fingerprints(course)
-    owners = {p: identify(p, prints) for p in sub.notebooks}
+    owners = {p: identify(p, prints, sub) for p in sub.notebooks}
     if owners and all(who not in (None, tp.id) for who in owners.values()):
         other = sorted({short(who) for who in owners.values()})
         raise InputError(f"this is {' and '.join(other)}'s notebook, not {short(tp.id)}'s "
                          f"(by its exercises' grade_ids): grade it with --tp {other[0]}; "
                          "nothing graded")
     old = results.stored(course.results_dir, student, tp.id)
-    if old is not None and old.handed_in and not sub.notebooks:
+    if old is not None and old.handed_in and not sub.notebooks and sub.refusal is None:
         raise InputError(f"no notebook in {args.path or path}: the stored result "
                          f"({old.grade}, {old.reason}) is kept")
     grader = Grader(course)
@@ -122,6 +171,7 @@ def cmd_feedback(args) -> int:
     final = publish(course)
     print(f"{len(final)} feedback pages and {course.grades_csv.name} written from "
           f"{course.results_dir.relative_to(course.root)}/")
+    _remove_stale_pages(course, final)
     return 0
 
 
@@ -162,7 +212,9 @@ def cmd_demo(args) -> int:
     by_key = {(r.student, r.tp): r.grade for r in graded}
     wrong = [(s, tp, want, by_key.get((s, tp))) for s, tp, want in expected
              if by_key.get((s, tp)) != want]
-    print(f"\nDemo graded {len(graded)} submissions in {time.perf_counter() - t0:.1f} s. "
+    handed = sum(1 for r in graded if r.handed_in)
+    print(f"\nDemo graded {_count(handed, 'submission', 'submissions')} (and "
+          f"{len(graded) - handed} with nothing handed in) in {time.perf_counter() - t0:.1f} s. "
           f"Open {demo.feedback_dir}/complete/{tp_ids[0]}/feedback.html, and "
           f"{demo.grades_csv}.")
     for s, tp, want, got in wrong:
@@ -189,13 +241,15 @@ def cmd_forward(args) -> int:
     """Verbs whose module parses its own options (graders.report, graders.lms)."""
     import importlib
 
-    root = [] if args.root == str(ROOT) else ["--root", args.root]
-    return importlib.import_module(f"graders.{args.module}").main(root + args.rest)
+    return importlib.import_module(f"graders.{args.module}").main(["--root", args.root]
+                                                                  + args.rest)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__)
-    parser.add_argument("--root", default=str(ROOT), help="the course directory")
+    parser.add_argument("--root", default=None,
+                        help="the course directory (default: the repository; the demo "
+                             "course when only it has submissions or results)")
     sub = parser.add_subparsers(dest="verb", required=True)
     p = sub.add_parser("release", help="generate release/ from source/ with nbgrader")
     p.add_argument("--tp", action="append", help="only this TP (repeatable)")
@@ -238,8 +292,18 @@ def main(argv=None) -> int:
         args.rest = rest
     elif rest:
         parser.error("unrecognized arguments: " + " ".join(rest))
-    if args.verb == "demo" and args.root == str(ROOT):
-        args.root = str(ROOT / "demo")
+    if args.verb == "demo":
+        args.root = args.root or str(DEMO)
+    elif args.verb in ("release", "data-cells", "check"):
+        args.root = args.root or str(ROOT)   # the course's own notebooks, never the demo's
+    else:
+        root, note = course_root(args.root)
+        if note:
+            print(note, file=sys.stderr)
+        args.root = str(root)
+    if args.verb != "demo" and not Path(args.root).is_dir():   # the demo makes its own
+        print(f"error: no course folder at {args.root}", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except InputError as e:   # a wrong input: one line, nothing written

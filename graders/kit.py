@@ -96,8 +96,8 @@ def requirements(repo_requirements: Path = ROOT / "requirements.txt") -> str:
         if m:
             pins[m.group(1).lower().replace("_", "-")] = m.group(2)
     lines = ["# What the notebooks and the self-check need (the course's pinned versions).",
-             "# On a machine without a GPU, a smaller torch: "
-             "make install TORCH_INDEX=https://download.pytorch.org/whl/cpu"]
+             "# `make install` takes torch's CPU build (about 190 MB) on Linux without an NVIDIA",
+             "# GPU; `make install TORCH_INDEX=` keeps PyPI's (CUDA on Linux: about 3 GB)."]
     for name in STUDENT_PACKAGES:
         version = pins.get(name.lower().replace("_", "-"))
         line = f"{name}=={version}" if version else name
@@ -141,30 +141,64 @@ def colab_url(repo_url: str, path: str, branch: str = "main") -> str:
         part.replace(" ", "%20") for part in path.split("/")))
 
 
+ON_PUSH = ("- **On every push**: every push to this repository that changes a notebook runs "
+           "the same\n  self-check on GitHub (the *Actions* tab, workflow *self-check*): "
+           "handy when you work on Colab.")
+ON_PUSH_NO_REPO = ("- **On every push**: if you keep this folder in a GitHub repository of "
+                   "your own, every push\n  that changes a notebook runs the same self-check "
+                   "there (the *Actions* tab, workflow\n  *self-check*): handy when you work "
+                   "on Colab.")
+COLAB_OPEN = ("Click the notebook's *Open in Colab* badge in the table above, then\n"
+              "*File > Save a copy in Drive* (or *Save a copy in GitHub*, to your own "
+              "repository) so your\nwork is kept.")
+COLAB_OPEN_NO_REPO = ("Open <https://colab.research.google.com>, then *File > Upload notebook* "
+                      "and choose the\nTP's notebook from this folder; Colab saves your work "
+                      "in your Drive (folder\n*Colab Notebooks*).")
+
+
 def readme(course: Course, tps, repo_url: str) -> str:
+    """The kit's README.md. Without ``repo_url`` (STUDENT_REPO_URL unset) it says how to
+    open a notebook on Colab by hand, and shows no Colab column nor badge."""
     from zoneinfo import ZoneInfo
 
     m = course.module
     zone = ZoneInfo(m.TIME_ZONE)
-    rows, first, example = [], None, "tp1_..."
+    rows, first, example = [], None, None
     for tp in tps:
         for path in notebooks.notebooks_in(course.release_dir / tp.id):
             rel = f"{tp.id}/{path.name}"
             first = first or rel
-            if example == "tp1_...":
-                tests = notebooks.test_cells(notebooks.read(path))
-                example = notebooks.grade_id(tests[0]) if tests else example
+            if example is None:
+                example = _example(notebooks.read(path))
             due = tp.due.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
-            link = (f"[![Open in Colab]({BADGE})]({colab_url(repo_url, rel)})" if repo_url
-                    else "(set STUDENT_REPO_URL)")
-            rows.append(f"| {tp.id.split('_')[0]}: {tp.title} | [`{rel}`]({rel}) | {due} | {link} |")
+            row = f"| {tp.id.split('_')[0]}: {tp.title} | [`{rel}`]({rel}) | {due} |"
+            if repo_url:
+                row += f" [![Open in Colab]({BADGE})]({colab_url(repo_url, rel)}) |"
+            rows.append(row)
+    header = (f"| TP | notebook | due ({m.TIME_ZONE}) |" + (" open in Colab |" if repo_url else "")
+              + "\n|----|----------|------------------|" + ("---------------|" if repo_url else ""))
     hand_in = getattr(m, "STUDENT_HAND_IN", "") or DEFAULT_HAND_IN
     return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        course_id=m.COURSE_ID, time_zone=m.TIME_ZONE, tp_rows="\n".join(rows),
-        first_notebook=first, example_exercise=example, hand_in=hand_in,
+        course_id=m.COURSE_ID, time_zone=m.TIME_ZONE, tp_table=header + "\n" + "\n".join(rows),
+        first_notebook=first, example_exercise=example or "1", hand_in=hand_in,
+        colab_open=COLAB_OPEN if repo_url else COLAB_OPEN_NO_REPO,
+        on_push=ON_PUSH if repo_url else ON_PUSH_NO_REPO,
         grace_minutes=f"{m.GRACE.total_seconds() / 60:g}",
         decent_percent=f"{100 * m.DECENT_FRACTION:g}",
         complete_percent=f"{100 * m.COMPLETE_FRACTION:g}")
+
+
+def _example(nb) -> str:
+    """How the README's check_exercise example names the notebook's first exercise: its
+    number as the notebook prints it (``1``), else its function (``"square"``)."""
+    from . import feedback
+
+    first = next(iter(feedback.exercises_of(nb).values()), None)
+    if first is None:
+        return "1"
+    if first.number and first.number.isdigit():
+        return first.number
+    return f'"{first.function or first.grade_id}"'
 
 
 MAKEFILE = """\
@@ -173,6 +207,10 @@ PYTHON ?= .venv/bin/python
 VENV   := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
+# Linux without an NVIDIA GPU (no nvidia-smi): torch's CPU build, about 190 MB, instead of
+# the CUDA build pip takes from PyPI on Linux (about 3 GB with its nvidia-* packages).
+# Only when that index answers (offline, pip would retry it for every package).
+TORCH_INDEX ?= $(shell [ "$$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null 2>&1 && python3 -c "import socket; socket.create_connection(('download.pytorch.org', 443), 3)" 2>/dev/null && echo https://download.pytorch.org/whl/cpu)
 # The notebooks a student works on (release/ holds the untouched copies).
 NOTEBOOKS := $(filter-out release/%,$(wildcard */*.ipynb))
 
@@ -182,9 +220,10 @@ NOTEBOOKS := $(filter-out release/%,$(wildcard */*.ipynb))
 help:  ## list the verbs
 \t@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\\n", $$1, $$2}'
 
-install:  ## create .venv with the course's packages [TORCH_INDEX=url of a torch index]
+install:  ## create .venv with the course's packages [TORCH_INDEX=url; default on Linux without a GPU: the CPU build]
 \tpython3 -m venv $(VENV)
 \t$(VENV)/bin/pip install --quiet --disable-pip-version-check $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) -r requirements.txt
+\t@$(PYTHON) -m graders.check --link
 \t@$(PYTHON) -c "import torch, nbgrader; print('installed: torch', torch.__version__, '/ nbgrader', nbgrader.__version__)"
 
 check:  ## self-check one notebook: make check NB=TP1_micrograd/micrograd.ipynb

@@ -57,7 +57,7 @@ import tempfile
 from pathlib import Path
 
 from . import export
-from .config import ROOT, Course
+from .config import Course
 from .policy import format_points
 from .report import ReportError, final_results, load_results, report_tps, with_missing
 
@@ -200,12 +200,17 @@ def main(argv=None) -> int:
                                      description="write the grades in an LMS gradebook's "
                                                  "import format")
     parser.add_argument("--format", required=True, help="moodle, canvas or csv")
-    parser.add_argument("--root", default=str(ROOT), help="the course directory")
+    parser.add_argument("--root", help="the course directory (default: the repository; "
+                                       "the demo course when only it has results)")
     parser.add_argument("--out", help="the file to write (default: <root>/grades-<format>.csv)")
     parser.add_argument("--with-mark", action="store_true",
                         help="add the TP mark column (the LMS may count it in its total)")
     args = parser.parse_args(argv)
-    root = Path(args.root)
+    from .cli import course_root
+
+    root, note = course_root(args.root)   # `make demo && make export` on a fresh clone
+    if note:
+        print(note, file=sys.stderr)
     if not root.is_dir():
         print(f"error: no course folder at {root}", file=sys.stderr)
         return 2

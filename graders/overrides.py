@@ -3,7 +3,9 @@
 A TP may be named by its id (``TP1_micrograd``) or its short name (``TP1``). The
 overridden result keeps its points and notes and says it was overridden. Every command
 that grades or publishes reads the file first: a malformed line stops it before any work,
-with ``overrides.csv line N: what is wrong``.
+with ``overrides.csv line N: what is wrong``; so does a student the course does not know
+(not on the class list, no folder under submitted/, no stored result): a typo would
+otherwise publish a phantom student and leave the real one's grade as it was.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from .config import Course, InputError, student_id
 from .results import Result
+from .submissions import students as submitted_students
 
 COLUMNS = ("student", "tp", "grade", "reason")
 
@@ -30,6 +33,7 @@ def load(course: Course, path: Path | None = None) -> dict[tuple[str, str], tupl
     if not path.is_file():
         return {}
     table, where = {}, {}
+    known = None   # the course's students, read at the first line that names one
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
@@ -51,6 +55,13 @@ def load(course: Course, path: Path | None = None) -> dict[tuple[str, str], tupl
         student = student_id(row.get("student") or "")
         if not student:
             raise OverrideError(f"{bad} empty student")
+        if known is None:
+            known = known_students(course)
+        if student not in known:
+            raise OverrideError(
+                f"{bad} unknown student {student!r}: not on the class list (STUDENTS in "
+                f"{course.config_path.name}), no folder submitted/{student}/ and no result "
+                f"in {course.results_dir.name}/")
         try:
             tp = course.tp(row.get("tp") or "").id
         except KeyError as e:
@@ -67,6 +78,14 @@ def load(course: Course, path: Path | None = None) -> dict[tuple[str, str], tupl
         where[(student, tp)] = line
         table[(student, tp)] = (int(grade), reason)
     return table
+
+
+def known_students(course: Course) -> set[str]:
+    """Everyone an override may name: the class list, the students with a folder under
+    submitted/, and those with a stored result (graded by CI, then removed from the list)."""
+    graded = (student_id(p.name) for p in course.results_dir.iterdir() if p.is_dir()) \
+        if course.results_dir.is_dir() else ()
+    return set(course.students) | set(submitted_students(course.submitted_dir)) | set(graded)
 
 
 def apply(result: Result, table: dict) -> Result:

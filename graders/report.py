@@ -14,8 +14,9 @@ What it shows:
   feedback page), the points, the TP mark and the flags: the numbers of ``grades.csv``,
   computed by the same code (``export.table``) from the same results and overrides;
 - **what needs the instructor**: integrity notes, late and missing hand-ins, overrides,
-  repairs the normaliser made, grading failures, regrade changes (``regrade-report.csv``
-  when a regrade wrote one);
+  repairs the normaliser made, grading failures, unreadable hand-ins, cells interrupted at
+  their time limit, regrade changes (``regrade-report.csv`` when a regrade wrote one, with
+  when it was written);
 - **grading cost**: seconds per notebook by TP (median and worst), the slowest ones;
 - **similar answers** (``graders.similarity``): per TP the pairs at or above
   ``SIMILARITY_THRESHOLD``, with the matching code side by side.
@@ -40,7 +41,7 @@ from html import escape
 from pathlib import Path
 
 from . import export, overrides, policy
-from .config import ROOT, Course
+from .config import Course
 from .results import Result
 
 REPORT_DIR = "report"
@@ -131,6 +132,30 @@ def is_failure(r: Result) -> bool:
     return r.reason.startswith("grading failed") or bool(r.log.strip())
 
 
+def is_unreadable(r: Result) -> bool:
+    """Handed in, but nothing of it could be run: an unreadable notebook (not valid JSON,
+    no cells, refused), as opposed to a late, unmodified, misfiled or missing one."""
+    return (r.handed_in and not r.exercises and not r.override and not is_late(r)
+            and not r.reason.startswith(("unmodified", "grading failed", "this is "))
+            and "points" not in r.reason)
+
+
+def is_timed_out(o) -> bool:
+    """An exercise whose cell was interrupted at its time limit (graders.outcomes)."""
+    return not o.passed and (o.message or "").startswith("interrupted")
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as the instructor would type it: relative to the repository when inside it
+    (``demo/results``), else whole."""
+    from .config import ROOT
+
+    try:
+        return Path(path).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def seconds(r: Result) -> float | None:
     """Seconds grading this submission took (every step recorded), None if not graded."""
     steps = [v for v in (r.timings or {}).values() if isinstance(v, (int, float))]
@@ -175,8 +200,21 @@ def _figure(width=4.2, height=2.6):
     return fig, ax
 
 
+def _counts_axis(axis) -> None:
+    """An axis of counts (students, submissions): whole-number ticks only."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 pair``, ``2 pairs``: how the page counts things."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def plot_grades(counts: list[int], title: str) -> str:
     fig, ax = _figure(3.2, 2.4)
+    _counts_axis(ax.yaxis)
     bars = ax.bar(["0", "1", "2"], counts, color=["#cf222e", "#bf8700", "#1a7f37"])
     ax.bar_label(bars)
     ax.set_title(title, fontsize=10)
@@ -188,6 +226,7 @@ def plot_grades(counts: list[int], title: str) -> str:
 
 def plot_points(points: list[float], max_points: float, title: str) -> str:
     fig, ax = _figure(3.8, 2.4)
+    _counts_axis(ax.yaxis)
     if points:
         bins = min(20, max(5, int(max_points) or 5))
         ax.hist(points, bins=bins, range=(0, max_points or max(points) or 1), color="#0969da")
@@ -346,6 +385,7 @@ def section_tp(course: Course, tp_id: str, results: list[Result]) -> str:
 def section_students(course: Course, final: list[Result], tp_ids: list[str],
                      out_dir: Path) -> str:
     rows_data = export.table(course, final, tp_ids)
+    notes_of = {row.student: row.flags for row in export.grid(final, tp_ids, course)}
     by_key = {(r.student, r.tp): r for r in final}
     headers = [("student", "")] + [(_short(t), "num") for t in tp_ids]
     headers += [(f"{_short(t)} points", "num") for t in tp_ids]
@@ -373,8 +413,9 @@ def section_students(course: Course, final: list[Result], tp_ids: list[str],
         flags = row["flags"]
         shown = escape(flags)
         if len(flags) > 120:  # many notes: folded, all of them in data-value
-            n = flags.count("; ") + 1
-            shown = f"<details><summary>{n} notes</summary>{escape(flags)}</details>"
+            notes = notes_of.get(s, [])   # counted as notes, not as "; " (a note may hold one)
+            shown = (f"<details><summary>{plural(len(notes), 'note')}</summary><ul>"
+                     + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul></details>")
         cells.append(_td(shown, flags, attrs=" data-col=flags"))
         rows.append(f"<tr data-student='{escape(s)}'>{''.join(cells)}</tr>")
     return (_table("students", headers, rows)
@@ -413,6 +454,11 @@ def section_attention(course: Course, final: list[Result], tp_ids: list[str],
         if is_failure(r):
             note("grading failure", r.student, t, r.reason + (
                 f" (log: {r.log.strip().splitlines()[-1][:200]})" if r.log.strip() else ""))
+        elif is_unreadable(r):
+            note("unreadable hand-in", r.student, t, r.reason)
+        for o in r.exercises:
+            if is_timed_out(o):
+                note("timed out", r.student, t, f"{o.grade_id}: {o.message}")
     for tp in tp_ids:
         for table, what in ((missing, "no submission"), (unstored, "no result stored")):
             names = sorted(table.get(tp, []))
@@ -423,7 +469,7 @@ def section_attention(course: Course, final: list[Result], tp_ids: list[str],
     for s in sorted({r.student for r in final} - roster) if roster else []:
         note("not on the class list", s, "", "graded, but not in STUDENTS")
     for p in problems:
-        note("unreadable", "", "", p)
+        note("unreadable result", "", "", p)
     counts = Counter(k[0] for k, details in items.items() for _ in details)
     summary = ", ".join(f"<span data-count='{escape(k)}'>{n}</span> {escape(k)}"
                         for k, n in sorted(counts.items())) or "nothing"
@@ -437,7 +483,12 @@ def section_attention(course: Course, final: list[Result], tp_ids: list[str],
                     rows) if rows else "")
     header, changes = regrade_changes(course)
     if header:
-        regrade = (f"<h3>Regrade changes ({len(changes)})</h3>" + _table(
+        written = datetime.fromtimestamp((course.root / REGRADE_REPORT).stat().st_mtime,
+                                         timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        regrade = (f"<h3>Regrade changes ({len(changes)})</h3><p class=note>From "
+                   f"{REGRADE_REPORT}, written <span data-stat=regrade-date>{written}</span> by "
+                   "the last run that changed a grade or points (a later run that changed "
+                   "nothing leaves it as it was).</p>" + _table(
             "regrade", [(h, "") for h in header],
             ["<tr>" + "".join(_td(escape(c)) for c in row) + "</tr>" for row in changes]))
     else:
@@ -493,7 +544,8 @@ def section_similarity(course: Course, tp_ids: list[str], progress: bool) -> str
             continue
         shown = similarity.flagged(course, pairs)
         n = len({s for p in pairs for s in (p.a, p.b)})
-        head = (f"<h3>{escape(tp)}</h3><p>{len(pairs)} pairs of {n} students compared; "
+        head = (f"<h3>{escape(tp)}</h3><p>{plural(len(pairs), 'pair')} of "
+                f"{plural(n, 'student')} compared; "
                 f"<span data-stat=flagged>{len(shown)}</span> at or above the threshold.</p>")
         if not shown:
             parts.append(head)
@@ -576,9 +628,9 @@ def render(course: Course, *, out_dir: Path, progress: bool = False,
 <title>{escape(course.id)}: class report</title>
 <style>{STYLE}</style></head><body>
 <h1>{escape(course.id)}: class report</h1>
-<p class=note>Built {when} from {len(stored)} stored results in
-<code>{escape(course.results_dir.name)}/</code>: <span data-stat=students>{len(students)}</span>
-students, {len(tp_ids)} TPs. Click a column header to sort a table.</p>
+<p class=note>Built {when} from {plural(len(stored), 'stored result')} in
+<code data-stat=results-dir>{escape(shown_path(course.results_dir))}/</code>: <span data-stat=students>{len(students)}</span>
+{'student' if len(students) == 1 else 'students'}, {plural(len(tp_ids), 'TP')}. Click a column header to sort a table.</p>
 <nav>{nav}</nav>
 <h2 id=tps>Per TP</h2>
 {overview}
@@ -624,17 +676,15 @@ def main(argv=None) -> int:
                         help="leave out the similarity section (faster)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    root = Path(args.root) if args.root else ROOT
+    from .cli import course_root
+
+    root, note = course_root(args.root)   # `make demo && make report` on a fresh clone
+    if note:
+        print(note, file=sys.stderr)
     if not root.is_dir():
         print(f"error: no course folder at {root}", file=sys.stderr)
         return 2
     course = Course(root)
-    demo = ROOT / "demo"
-    if args.root is None and not course.results_dir.is_dir() and (demo / "results").is_dir():
-        # `make demo && make report`: a fresh clone has only the demo's results
-        print(f"no {course.results_dir.name}/ here: reporting on the demo course ({demo})",
-              file=sys.stderr)
-        course = Course(demo)
     try:
         path = write(course, Path(args.out) if args.out else None, progress=not args.quiet,
                      similarity=not args.no_similarity)

@@ -86,6 +86,41 @@ def boilerplate(course: Course, tp_id: str) -> str:
     return "\n\n".join(parts)
 
 
+def release_lines(course: Course, tp_id: str) -> set[str]:
+    """The lines of the release's solution cells (signatures, docstrings, the stub's
+    ``raise``), stripped: every student has them, so they are never marked as shared."""
+    lines = set()
+    for path in notebooks.notebooks_in(course.release_dir / tp_id):
+        for c in notebooks.solution_cells(notebooks.read(path)):
+            lines |= {line.strip() for line in c.source.splitlines() if line.strip()}
+    return lines
+
+
+def _unmarked(doc: str, slices, given: set[str]):
+    """``slices`` (copydetect's 2 x N starts / ends in ``doc``) less the lines of ``doc``
+    that are in ``given``: a match that runs into a signature or docstring the release
+    gave stops at it."""
+    import numpy as np
+
+    cut, at = [], 0
+    for line in doc.splitlines(keepends=True):
+        if line.strip() and line.strip() in given:
+            cut.append((at, at + len(line)))
+        at += len(line)
+    kept = []
+    for start, end in zip(*(slices.tolist() if hasattr(slices, "tolist") else slices)):
+        for c0, c1 in cut:
+            if c1 <= start or c0 >= end:
+                continue
+            if c0 > start:
+                kept.append((start, c0))
+            start = max(start, c1)
+        if start < end:
+            kept.append((start, end))
+    kept = [(a, b) for a, b in kept if doc[a:b].strip()]
+    return np.array([[a for a, _ in kept], [b for _, b in kept]], dtype=np.int64).reshape(2, -1)
+
+
 def answers(course: Course, tp_id: str) -> dict[str, dict[str, str]]:
     """Per student, per solution cell (grade id), the answer they wrote; students whose
     notebook cannot be read, or who answered nothing, are left out."""
@@ -97,7 +132,7 @@ def answers(course: Course, tp_id: str) -> dict[str, dict[str, str]]:
         for rel_path, sent in _pair_notebooks(release, sub.notebooks):
             rel_nb = release_nbs[rel_path]
             try:
-                nb = normalise(notebooks.read(sent), rel_nb).nb
+                nb = normalise(sub.read_notebook(sent), rel_nb).nb
             except Exception:  # unreadable or unparseable: nothing to compare
                 continue
             stubs = {notebooks.grade_id(c): c.source for c in notebooks.solution_cells(rel_nb)}
@@ -116,9 +151,11 @@ def joined(cells: dict[str, str]) -> str:
 
 # -- scoring ---------------------------------------------------------------------------
 def compare(docs: dict[str, str], boiler: str, *, noise: int = 25, window: int = 1,
-            tp: str = "", progress: bool = False, highlight_at: float = 0.0) -> list[Pair]:
+            tp: str = "", progress: bool = False, highlight_at: float = 0.0,
+            given: set[str] | None = None) -> list[Pair]:
     """Every pair of ``docs`` (student -> Python code), most similar first; the matching
-    code is marked (``code_a``, ``code_b``) for pairs scoring ``highlight_at`` or more."""
+    code is marked (``code_a``, ``code_b``) for pairs scoring ``highlight_at`` or more,
+    never on a line of ``given`` (the release's own lines, :func:`release_lines`)."""
     import numpy as np
     from copydetect import CodeFingerprint, compare_files
     from copydetect.utils import highlight_overlap
@@ -140,6 +177,9 @@ def compare(docs: dict[str, str], boiler: str, *, noise: int = 25, window: int =
         overlap, (sim_a, sim_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
         pair = Pair(tp, a, b, float(sim_a), float(sim_b), int(overlap))
         if overlap and pair.score >= highlight_at:
+            if given:
+                slices_a = _unmarked(docs[a], slices_a, given)
+                slices_b = _unmarked(docs[b], slices_b, given)
             pair.code_a = highlight_overlap(docs[a], slices_a, "<mark>", "</mark>",
                                             escape_html=True)[0]
             pair.code_b = highlight_overlap(docs[b], slices_b, "<mark>", "</mark>",
@@ -156,7 +196,8 @@ def rank(course: Course, tp_id: str, progress: bool = False) -> list[Pair]:
                     noise=int(setting(course, "SIMILARITY_NOISE")),
                     window=int(setting(course, "SIMILARITY_WINDOW")), tp=tp_id,
                     progress=progress,
-                    highlight_at=float(setting(course, "SIMILARITY_THRESHOLD")))
+                    highlight_at=float(setting(course, "SIMILARITY_THRESHOLD")),
+                    given=release_lines(course, tp_id))
     for p in pairs:
         p.cells = sorted(set(found[p.a]) & set(found[p.b]))
     return pairs

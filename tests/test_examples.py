@@ -13,6 +13,7 @@ from graders.config import ROOT, Course
 from graders.grade import grade_course
 
 from .conftest import tree_digest
+from .test_report import check_in_browser, chromium  # noqa: F401 (a fixture)
 
 COURSE = Course(ROOT)
 
@@ -65,3 +66,11 @@ def test_complete_examples_pass_every_exercise_and_notes_are_right(demo):
 def test_grading_leaves_submitted_files_byte_identical(demo):
     course, _, _, before = demo
     assert tree_digest(course.submitted_dir) == before
+
+
+@pytest.mark.slow
+def test_demo_report_in_browser(demo, chromium, tmp_path):
+    """`make demo`, then `make report`: the demo course's report works in a real browser
+    (its numbers are grades.csv's, its tables sort)."""
+    course, _, _, _ = demo
+    check_in_browser(chromium, course, tmp_path / "profile")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import report
+from graders import cli, report
 from graders.config import ROOT, Course
 
 from . import class_course as cc
@@ -192,7 +192,7 @@ def test_unreadable_result_and_regrade_report(own_course):
         "student,tp,old,new,exercise\ncarol,TP1_class,0,1,tp1_stack\n")
     page = Page(report.write(own_course).read_text(encoding="utf-8"))
     kinds = [r["attrs"]["data-kind"] for r in page.tables["attention"]]
-    assert "unreadable" in kinds
+    assert "unreadable result" in kinds
     assert [t for _, t in page.tables["regrade"][0]["cells"]] == [
         "carol", "TP1_class", "0", "1", "tp1_stack"]
 
@@ -281,33 +281,14 @@ def test_report_in_browser(chromium, course, tmp_path):
     check_in_browser(chromium, course, tmp_path / "profile")
 
 
-def test_demo_report_in_browser(chromium, tmp_path):
-    """The demo course's results (``make demo``), published and reported in a copy."""
-    from graders.grade import publish
-
-    demo = ROOT / "demo"
-    if not (demo / "results").is_dir():
-        pytest.skip("no demo course: run `make demo` first")
-    root = tmp_path / "demo"
-    root.mkdir()
-    for name in ("source", "release"):
-        (root / name).symlink_to(ROOT / name)
-    shutil.copy(demo / "course_config.py", root)
-    for name in ("results", "submitted"):
-        if (demo / name).is_dir():
-            shutil.copytree(demo / name, root / name)
-    course = Course(root)
-    publish(course)  # grades.csv for the TPs released now, as `make feedback` would
-    check_in_browser(chromium, course, tmp_path / "profile")
-
-
 def test_make_demo_then_make_report(course, tmp_path, monkeypatch, capsys):
     """`make demo && make report` on a fresh clone: only the demo has results."""
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copytree(course.root, repo / "demo", symlinks=True)
     shutil.rmtree(repo / "demo" / "report", ignore_errors=True)
-    monkeypatch.setattr(report, "ROOT", repo)
+    monkeypatch.setattr(cli, "ROOT", repo)
+    monkeypatch.setattr(cli, "DEMO", repo / "demo")
     assert report.main(["--quiet"]) == 0
     assert (repo / "demo" / "report" / "index.html").is_file()
-    assert "reporting on the demo course" in capsys.readouterr().err
+    assert "using the demo course" in capsys.readouterr().err

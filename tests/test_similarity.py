@@ -86,3 +86,24 @@ def test_command_line(course, capsys, tmp_path):
     assert "alice ~ bob" in out and "carol ~ dave" not in out
     assert similarity.main(["--root", str(tmp_path)]) == 2
     assert "no submitted/ folder" in capsys.readouterr().err
+
+
+def marked(code: str) -> list[str]:
+    """The passages of ``code`` (the side-by-side HTML) inside <mark>...</mark>."""
+    import re
+
+    return re.findall(r"<mark>(.*?)</mark>", code, re.S)
+
+
+def test_the_releases_own_lines_are_never_marked(course, pairs):
+    """Every student has the release's signatures (`def normalize(values):`): a match that
+    runs into one stops there, so the instructor sees only what the students wrote alike."""
+    top = pairs[0]
+    given = similarity.release_lines(course, TP)
+    assert "def normalize(values):" in given and "class Stack:" in given
+    for code in (top.code_a, top.code_b):
+        assert "def normalize(values):" in code            # still shown, for context
+        for passage in marked(code):
+            for line in passage.splitlines():
+                assert line.strip() not in given, (line, passage)
+        assert marked(code), "the copied bodies are still marked"
