@@ -25,6 +25,12 @@ HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)\s*$", re.I)
 DEFINED = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.M)
 ASSIGNED = re.compile(r"^([A-Za-z_]\w*)\s*=", re.M)
+#: Where a notebook declares an exercise: "**Exercise 4 (1 point).**" starting a line, a
+#: heading "Exercise 4 ..." or a heading "... (exercise 4, 2 points)". A mention in the text
+#: ("Prerequisite: exercise 2", "the test of exercise 3") declares nothing.
+DECLARED = re.compile(r"^\s*(?:[-*]\s+)?\*\*\s*exercise\s+(\d+[a-z]?)\b", re.I)
+DECLARED_HEADING = re.compile(r"^exercise\s+(\d+[a-z]?)\b|\(\s*exercise\s+(\d+[a-z]?)\b", re.I)
+LEADING_NUMBER = re.compile(r"^(\d+(?:\.\d+)*[a-z]?)\.?\s")
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 56rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -51,6 +57,7 @@ class Exercise:
     function: str | None = None   # what that answer cell defines (first def / class)
     requires: list[str] = field(default_factory=list)  # other answer cells it builds on
     defines: list[str] = field(default_factory=list)   # every def / class of its answer cell
+    number: str | None = None     # "4": the notebook's "Exercise 4", else its section's "4.2"
 
 
 def _clean(heading: str) -> str:
@@ -61,12 +68,39 @@ def _short(gid: str) -> str:
     return re.sub(r"^tp\d+_", "", gid)
 
 
+def _whole(word: str, words: str) -> bool:
+    """``word`` is one or more whole ``_``-separated words of ``words`` (``exp`` is not in
+    ``expression``, ``zero_grad`` is in ``zero_grad``)."""
+    return bool(word) and re.search(rf"(?:^|_){re.escape(word)}(?:_|$)", words) is not None
+
+
 def _defined(source: str, gid: str) -> str | None:
-    """What an answer cell defines that its test is about: the def / class whose name the
-    test's grade_id contains (``tp1_zero_grad`` -> ``zero_grad``), else the first one."""
+    """What an answer cell defines that its test is about: the def / class whose name is
+    whole words of the test's grade_id (``tp1_zero_grad`` -> ``zero_grad``), else the one
+    the grade_id names in whole words (``tp3_bce`` -> ``bce_with_logits``), else the first."""
     names = DEFINED.findall(source) or ASSIGNED.findall(source)
     key = _short(gid).lower()
-    return next((n for n in names if n.lower() in key), names[0] if names else None)
+    public = [n for n in names if not n.startswith("_")]
+    return next((n for n in public if _whole(n.lower(), key)),
+                next((n for n in public if _whole(key, n.lower())),
+                     names[0] if names else None))
+
+
+def _declared(line: str, heading: str | None) -> str | None:
+    """The exercise number ``line`` declares (``heading``: its text when it is a heading)."""
+    m = DECLARED_HEADING.search(heading) if heading is not None else DECLARED.match(line)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+def _titled(title: str, section: str, number: str | None) -> tuple[str, str]:
+    """(title, section) as the notebook numbers it: "Exercise 4" where the notebook says
+    so, with the heading it sits under."""
+    own = section if section != title else ""
+    if number is None or re.search(rf"\bexercise\s+{re.escape(number)}\b", title, re.I):
+        return title, own
+    if not title or title == section:          # only the section's heading above it
+        return f"Exercise {number}", title
+    return f"Exercise {number}: {title}", own
 
 
 def exercises_of(nb) -> dict[str, Exercise]:
@@ -77,7 +111,8 @@ def exercises_of(nb) -> dict[str, Exercise]:
     no heading above it is named by its grade_id."""
     found: dict[str, Exercise] = {}
     section = title = ""
-    last_solution = None
+    last_solution = declared = None
+    numbers: dict[str, str | None] = {}   # answer cell -> the exercise declared above it
     solutions = {notebooks.grade_id(c): c for c in notebooks.solution_cells(nb)}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -85,14 +120,18 @@ def exercises_of(nb) -> dict[str, Exercise]:
             for line in cell.source.splitlines():
                 if line.lstrip().startswith("```"):
                     in_fence = not in_fence
+                    continue
                 m = None if in_fence else HEADING.match(line)
                 if m and len(m.group(1)) >= 2:
                     title = _clean(m.group(2))
                     if len(m.group(1)) == 2:
-                        section = title
+                        section, declared = title, None   # a new section, numbered anew
+                if not in_fence:
+                    declared = _declared(line, title if m else None) or declared
             continue
         if notebooks.is_solution(cell):
             last_solution = notebooks.grade_id(cell)
+            numbers[last_solution] = declared
             continue
         if not notebooks.is_test(cell):
             continue
@@ -101,8 +140,12 @@ def exercises_of(nb) -> dict[str, Exercise]:
         meta = cell.get("metadata", {}).get("dl_course", {}) or {}
         requires = [r for r in meta.get("requires", []) if r != own]
         answer = solutions[own].source if own in solutions else ""
-        found[gid] = Exercise(gid, title or gid, section if section != title else "",
-                              own, _defined(answer, gid), requires, DEFINED.findall(answer))
+        number = numbers.get(own) or declared
+        name, part = _titled(title, section, number)
+        leading = LEADING_NUMBER.match(title) or LEADING_NUMBER.match(section)
+        found[gid] = Exercise(gid, name or gid, part, own, _defined(answer, gid), requires,
+                              DEFINED.findall(answer),
+                              number or (leading.group(1) if leading else None))
     by_title: dict[str, list[Exercise]] = {}
     for ex in found.values():
         by_title.setdefault(ex.title, []).append(ex)
@@ -160,8 +203,13 @@ def what_to_do(outcome, exercises: dict[str, Exercise], outcomes) -> str:
         name = undefined.group(1)
         where = next((e for e in exercises.values() if name in e.defines), None)
         return (f"`{name}` is not defined when the test runs: write it "
-                + (f"(exercise {where.title}) " if where else "")
+                + (f"({where.title}) " if where and where.title.lower().startswith("exercise")
+                  else f"(exercise {where.title}) " if where else "")
                 + "and run its cell before the test.")
+    if msg.startswith("a hidden test failed (") and "): " in msg:
+        return (f"A hidden test failed: {fn} passes the visible test, but not the case above. "
+                "Read what it checked, then the docstring's contract (other values, shapes, "
+                "types, edge cases).")
     if msg.startswith("a hidden test failed") or msg.startswith("a test failed ("):
         return (f"A hidden test failed: {fn} passes the visible test, but not every case. "
                 "Check the edge cases in its docstring (other values, shapes, types).")
@@ -205,7 +253,10 @@ def _code(text: str) -> str:
 
 
 def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | None = None,
-           zone: str | None = None, due: datetime | None = None) -> str:
+           zone: str | None = None, due: datetime | None = None,
+           hidden_messages: bool = True) -> str:
+    """The page. ``hidden_messages``: show what a failed hidden test checked (its message)."""
+    from .outcomes import without_hidden_detail
     from .policy import format_points
 
     exercises = exercises or {}
@@ -215,8 +266,11 @@ def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | 
         name = (f"{escape(ex.title)}" + (f"<div class=section>{escape(ex.section)}</div>"
                                           if ex.section else "")) if ex else ""
         name = name or f"<code>{escape(o.grade_id)}</code>"
+        if o.optional:
+            name += "<div class=section>optional: bonus points, never needed for a 2</div>"
+        message = o.message if hidden_messages else without_hidden_detail(o.message)
         todo = what_to_do(o, exercises, result.exercises)
-        why = "" if o.passed else (f"<pre>{escape(o.message)}</pre>"
+        why = "" if o.passed else (f"<pre>{escape(message)}</pre>"
                                    + (f"<p class=todo>{_code(todo)}</p>" if todo else ""))
         rows.append(
             f"<tr data-exercise={escape(o.grade_id)}><td>{name}</td>"
@@ -247,11 +301,48 @@ def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | 
 <p>{escape(result.reason)}</p>
 {table}
 {notes_html}
-<p><small>Only the visible tests' messages are shown; the hidden tests check more
-(values, gradients, edge cases). Run the self-check (<code>make check
+<p><small>{"A failed hidden test shows what it checked, never its code" if hidden_messages
+else "Only the visible tests' messages are shown"}; the hidden tests check more than the
+visible ones (values, gradients, edge cases). Run the self-check (<code>make check
 NB=your_notebook.ipynb</code>) before handing in.</small></p>
 </body></html>
 """
+
+
+def shows_hidden_messages(course, tp, now: datetime | None = None) -> bool:
+    """Whether pages written now show failed hidden tests' messages (HIDDEN_TEST_MESSAGES)."""
+    setting = course.hidden_test_messages
+    if setting == "after_due":
+        from datetime import timezone
+
+        now = now or datetime.now(timezone.utc)
+        return now > tp.due + course.policy.grace
+    return setting == "always"
+
+
+def stale_pages(course, results) -> list[Path]:
+    """Feedback pages of a released TP that no result in ``results`` (the published ones)
+    backs: a student removed from the class list and the results, an override since
+    withdrawn. A student would read them as current."""
+    kept = {(r.student, r.tp) for r in results}
+    tps = {tp.id for tp in course.released_tps} | {tp for _, tp in kept}
+    folder = course.feedback_dir
+    pages = sorted(folder.glob("*/*/feedback.html")) if folder.is_dir() else []
+    return [p for p in pages
+            if p.parent.name in tps and (p.parent.parent.name, p.parent.name) not in kept]
+
+
+def remove_stale(course, results) -> list[Path]:
+    """Remove :func:`stale_pages` (and the folders they leave empty); returns them."""
+    gone = stale_pages(course, results)
+    for page in gone:
+        page.unlink()
+        for folder in (page.parent, page.parent.parent):
+            try:
+                folder.rmdir()   # only when empty: a student's other pages stay
+            except OSError:
+                break
+    return gone
 
 
 def write(course, result) -> Path:
@@ -260,5 +351,7 @@ def write(course, result) -> Path:
     path = course.feedback_dir / result.student / result.tp / "feedback.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(result, tp.title, course.id, exercises,
-                           zone=course.module.TIME_ZONE, due=tp.due), encoding="utf-8")
+                           zone=course.module.TIME_ZONE, due=tp.due,
+                           hidden_messages=shows_hidden_messages(course, tp)),
+                    encoding="utf-8")
     return path

@@ -2,9 +2,12 @@
 
 An executed notebook's test cell passed when it has no error output (nbgrader's own
 rule, ``nbgrader.utils.determine_grade``, which also fails a cell that wrote to
-stderr). The message shown for a failure comes from the error output, but only when
-the failing line is among the cell's *visible* lines: a failure inside the hidden
-tests is reported as such, without its source or its message.
+stderr). The message shown for a failure comes from the error output: a visible line's
+error as it is; a hidden test's own assertion as "a hidden test failed (...): <its
+message>" (what it checked, expected, got), never its source; an error raised in the
+student's code under a hidden test as its exception's name only (it could carry anything
+the kernel can read). Whether students see hidden messages is the course's
+``HIDDEN_TEST_MESSAGES`` setting, applied where feedback is written.
 """
 from __future__ import annotations
 
@@ -27,9 +30,13 @@ class Outcome:
     max_points: float
     passed: bool
     message: str = ""   # empty when passed; never a hidden test's source
+    optional: bool = False  # a bonus exercise: not in the maximum the grade is taken of
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not self.optional:   # results of TPs without bonus exercises stay as they were
+            del d["optional"]
+        return d
 
 
 OWN_ERRORS = ("KernelDied", "NotebookDeadlineExceeded", "GuardFailed")  # the grader's own
@@ -39,11 +46,13 @@ def failure_message(cell: NotebookNode, max_len: int = 600,
                     secrets: frozenset[str] = frozenset()) -> str:
     """What a student may see of why a test cell failed.
 
-    The exception's message is shown only when the test cell's own visible line raised it
-    (an assert's message, or a library's error on that line): an error raised in the
-    student's code could carry anything the kernel can read, hidden tests included, and
-    a traceback without frames (``%xmode Minimal``) cannot tell visible from hidden.
-    ``secrets`` (the notebook's hidden test lines) are redacted from what is shown.
+    The exception's message is shown only when the test cell itself raised it: a visible
+    line (an assert's message, or a library's error on that line) or a hidden test's own
+    assertion (prefixed ``a hidden test failed (...)``). An error raised in the student's
+    code could carry anything the kernel can read, hidden tests included, and a traceback
+    without frames (``%xmode Minimal``) cannot tell visible from hidden: only the
+    exception's name is shown for those. ``secrets`` (the notebook's hidden test lines)
+    are redacted from what is shown.
     """
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
@@ -54,21 +63,44 @@ def failure_message(cell: NotebookNode, max_len: int = 600,
     ename, evalue = str(error.get("ename", "Error"))[:80], ANSI.sub("", str(error.get("evalue", "")))
     if ename in ("KeyboardInterrupt", "CellTimeoutError") or "timeout" in ename.lower():
         return "interrupted: the cell did not finish in time (an infinite loop?)"
-    if ename == "NotImplementedError":
+    if ename == "NotImplementedError" and not evalue.strip():   # the release's stub
         return "not answered yet (a `raise NotImplementedError()` is still there)"
     if ename not in OWN_ERRORS:
         frames = _cell_frames(error)
         has_hidden = notebooks.visible_lines(cell) < len(cell.source.splitlines())
+        in_student_code = any(n != frames[0][0] for n, _ in frames[1:])
         if not frames:
             if has_hidden:
                 return f"a test failed ({ename})"
         elif frames[0][1] > notebooks.visible_lines(cell):
-            return f"a hidden test failed ({ename})"
-        elif any(n != frames[0][0] for n, _ in frames[1:]):
+            if in_student_code or not evalue:
+                return f"a hidden test failed ({ename})"
+            # the hidden test's own assertion: its message says what it checked
+            return _shorten(f"{HIDDEN_FAILED} ({ename}): {_redact(evalue, secrets)}", max_len)
+        elif in_student_code:
             return f"{ename} raised in your code, called from line {frames[0][1]} of the test"
+    evalue = _redact(evalue, secrets)
+    return _shorten(f"{ename}: {evalue}" if evalue else ename, max_len)
+
+
+HIDDEN_FAILED = "a hidden test failed"
+
+
+def without_hidden_detail(message: str) -> str:
+    """``message`` with a hidden assertion's own text removed (HIDDEN_TEST_MESSAGES)."""
+    if message.startswith(HIDDEN_FAILED + " ("):
+        head, sep, _ = message.partition("): ")
+        return head + ")" if sep else message
+    return message
+
+
+def _redact(text: str, secrets: frozenset[str]) -> str:
     for secret in secrets:
-        evalue = evalue.replace(secret, "[hidden]")
-    text = f"{ename}: {evalue}" if evalue else ename
+        text = text.replace(secret, "[hidden]")
+    return text
+
+
+def _shorten(text: str, max_len: int) -> str:
     return text if len(text) <= max_len else text[: max_len - 1] + "…"
 
 
@@ -105,5 +137,6 @@ def of_notebook(nb: NotebookNode) -> list[Outcome]:
         result.append(Outcome(
             grade_id=notebooks.grade_id(cell), points=float(score or 0),
             max_points=float(max_score), passed=passed,
-            message="" if passed else failure_message(cell, secrets=secrets)))
+            message="" if passed else failure_message(cell, secrets=secrets),
+            optional=notebooks.is_optional(cell)))
     return result

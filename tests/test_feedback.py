@@ -207,3 +207,79 @@ def test_feedback_pages_in_a_browser(chromium, graded_pages, tmp_path, student, 
     share, colours = ink(screenshot(chromium, page.as_uri(), tmp_path / "profile",
                                     tmp_path / f"{student}.png"))
     assert share > 0.01 and colours > 16, (share, colours)
+
+
+# -- the names and numbers a student reads ---------------------------------------------------
+def numbered_notebook():
+    """A TP1-like notebook: exercises declared as "**Exercise N**" in the text, a class
+    whose method `exp` is a prefix of the test's grade_id "expression", and a test of
+    exercise 3 placed after exercises 4 and 5 (as TP1 places zero_grad's)."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def cell(source, gid, **kind):
+        meta = {"grade_id": gid, "solution": False, "grade": False, "locked": True,
+                "schema_version": 3, "task": False}
+        meta.update(kind)
+        return new_code_cell(source, metadata={"nbgrader": meta})
+
+    return new_notebook(cells=[
+        new_markdown_cell("## 2. A scalar autograd engine\n\n**Exercise 2 (2 points).** The "
+                          "operators of `Value`."),
+        cell("class Value:\n    def exp(self):\n        raise NotImplementedError()\n"
+             "    def __sub__(self, other):\n        raise NotImplementedError()",
+             "tp1_value_solution", solution=True, locked=False),
+        new_markdown_cell("#### Test 2d — the other operators, and long expressions (2 points)"),
+        cell("assert Value", "tp1_expression", grade=True, points=2),
+        new_markdown_cell("## 3. A neural-network library\n\n**Exercise 3 (1 point).** "
+                          "Implement `Module.zero_grad`."),
+        cell("class Module:\n    def zero_grad(self):\n        raise NotImplementedError()",
+             "tp1_zero_grad_solution", solution=True, locked=False),
+        new_markdown_cell("**Exercise 4 (1 point).** Implement `Neuron`. Prerequisite: "
+                          "exercise 2 (the test of exercise 3 comes later)."),
+        cell("class Neuron(Module):\n    pass", "tp1_neuron_solution", solution=True, locked=False),
+        cell("assert Neuron", "tp1_neuron", grade=True, points=1),
+        new_markdown_cell("**Exercise 5 (2 points).** Implement `MLP`."),
+        cell("class Layer(Module):\n    pass\nclass MLP(Module):\n    pass",
+             "tp1_mlp_solution", solution=True, locked=False),
+        cell("assert MLP", "tp1_mlp", grade=True, points=2),
+        new_markdown_cell("#### The test of exercise 3 — `zero_grad` (1 point)"),
+        cell("assert Module", "tp1_zero_grad", grade=True, points=1),
+    ])
+
+
+def test_the_function_is_found_by_whole_names():
+    found = feedback.exercises_of(numbered_notebook())
+    assert found["tp1_expression"].function == "Value"        # not `exp`, inside "expression"
+    assert found["tp1_zero_grad"].function == "zero_grad"
+    assert found["tp1_mlp"].function == "MLP"                 # not the first, Layer
+    not_yet = [fail("tp1_expression", "not answered yet (a `raise NotImplementedError()` "
+                                      "is still there)")]
+    assert feedback.what_to_do(not_yet[0], found, not_yet).startswith("Write `Value` in")
+
+
+def test_exercises_are_called_by_the_notebooks_numbers():
+    found = feedback.exercises_of(numbered_notebook())
+    got = {gid: (ex.title, ex.section, ex.number) for gid, ex in found.items()}
+    assert got == {
+        "tp1_expression": ("Exercise 2: Test 2d — the other operators, and long expressions",
+                           "2. A scalar autograd engine", "2"),
+        "tp1_neuron": ("Exercise 4", "3. A neural-network library", "4"),
+        "tp1_mlp": ("Exercise 5", "3. A neural-network library", "5"),
+        "tp1_zero_grad": ("The test of exercise 3 — zero_grad", "3. A neural-network library",
+                          "3"),
+    }
+
+
+def test_the_real_tps_name_whole_functions_and_number_tp1_as_it_does():
+    course = Course()
+    for tp in course.released_tps:
+        for gid, ex in feedback.exercises_of_tp(course.release_dir / tp.id).items():
+            if ex.function:
+                assert feedback._whole(ex.function.lower(), gid.split("_", 1)[1].lower()) \
+                    or feedback._whole(gid.split("_", 1)[1].lower(), ex.function.lower()) \
+                    or ex.function == next(iter(ex.defines), ex.function), (gid, ex.function)
+    tp1 = feedback.exercises_of_tp(course.release_dir / course.tp("TP1").id)
+    if "tp1_expression" in tp1:
+        assert tp1["tp1_expression"].function != "exp"
+    if "tp1_neuron" in tp1:
+        assert tp1["tp1_neuron"].title.startswith("Exercise 4"), tp1["tp1_neuron"].title

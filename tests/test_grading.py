@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 
 from graders import results
+from graders.config import Course
 from graders.grade import grade_course
 
 from . import toy_course
@@ -46,7 +47,8 @@ def test_grades_reasons_and_table(toy_course_copy):
     assert got["hugo"].grade == 0 and got["hugo"].reason.startswith("notebook is not valid JSON")
 
     square = {o.grade_id: o for o in got["ivan"].exercises}["toy_square"]
-    assert not square.passed and square.message == "a hidden test failed (AssertionError)"
+    assert not square.passed and \
+        square.message == "a hidden test failed (AssertionError): hidden: square(-3)"
     cube = {o.grade_id: o for o in got["bob"].exercises}["toy_cube"]
     assert cube.message.startswith("not answered yet")
 
@@ -70,14 +72,69 @@ def test_edited_test_cells_are_restored_and_reported(toy_course_copy):
     assert "test cell toy_square was edited; the original was restored" in r.integrity
 
 
-def test_feedback_never_shows_hidden_tests(toy_course_copy):
+def test_feedback_shows_what_a_hidden_test_checked_never_its_code(toy_course_copy):
     course = toy_course_copy
     submit(course, "ivan", answered(course, square="return x * 2", cube="return x"))
     grade_all(course)
     html = (course.feedback_dir / "ivan" / toy_course.TP_ID / "feedback.html").read_text()
     assert html.count("a hidden test failed") == 2
+    # the assertions' own messages: what was checked (HIDDEN_TEST_MESSAGES = "always")
+    assert "a hidden test failed (AssertionError): hidden: square(-3)" in html
+    assert "a hidden test failed (AssertionError): hidden: cube(2)" in html
+    for secret in ("float(square(-3))", "float(cube(2))", "== 9.0", "BEGIN HIDDEN"):
+        assert secret not in html, f"the hidden test's source leaks into feedback: {secret!r}"
+
+
+def test_feedback_hides_hidden_messages_when_the_course_says_so(toy_course_copy):
+    config = toy_course_copy.root / "course_config.py"
+    config.write_text(config.read_text() + 'HIDDEN_TEST_MESSAGES = "never"\n')
+    course = Course(toy_course_copy.root)
+    submit(course, "ivan", answered(course, square="return x * 2", cube="return x"))
+    grade_all(course)
+    html = (course.feedback_dir / "ivan" / toy_course.TP_ID / "feedback.html").read_text()
+    assert html.count("a hidden test failed (AssertionError)") == 2
     for secret in ("square(-3)", "cube(2)", "BEGIN HIDDEN", "hidden: "):
         assert secret not in html
+    # the instructor's result keeps the message
+    r = results.load(results.path_of(course.results_dir, "ivan", toy_course.TP_ID))
+    assert any(o.message.endswith("hidden: square(-3)") for o in r.exercises)
+
+
+def test_an_error_raised_in_student_code_under_a_hidden_test_shows_only_its_name(
+        toy_course_copy):
+    course = toy_course_copy
+    leak = "if x < 0: raise ValueError('LEAKED ' + str(x))\n    return x * x"
+    submit(course, "mallory", answered(course, square=leak))
+    square = {o.grade_id: o for o in grade_all(course)["mallory"].exercises}["toy_square"]
+    assert square.message == "a hidden test failed (ValueError)", square.message
+
+
+def test_hidden_messages_after_due(toy):
+    from datetime import timedelta
+
+    from graders.feedback import shows_hidden_messages
+
+    tp = toy.tp(toy_course.TP_ID)
+    toy.module.HIDDEN_TEST_MESSAGES = "after_due"
+    try:
+        assert not shows_hidden_messages(toy, tp, now=tp.due)
+        assert not shows_hidden_messages(toy, tp, now=tp.due + toy.policy.grace)
+        assert shows_hidden_messages(toy, tp, now=tp.due + toy.policy.grace
+                                     + timedelta(seconds=1))
+    finally:
+        toy.module.HIDDEN_TEST_MESSAGES = "always"
+
+
+def test_a_wrong_hidden_messages_setting_stops_before_any_work(toy_course_copy, capsys):
+    from graders.cli import main
+
+    config = toy_course_copy.root / "course_config.py"
+    config.write_text(config.read_text() + 'HIDDEN_TEST_MESSAGES = "alwys"\n')
+    submit(toy_course_copy, "alice", answered(toy_course_copy))
+    assert main(["--root", str(toy_course_copy.root), "grade"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "HIDDEN_TEST_MESSAGES" in err and "'alwys'" in err, err
+    assert not (toy_course_copy.root / "results").exists()
 
 
 def test_infinite_loop_is_interrupted(toy_course_copy):
