@@ -27,8 +27,10 @@ from tests.mutation import ROOT, Mutant, apply, run_source
 TP = "TP1_micrograd"
 SOURCE = ROOT / "source" / TP / "micrograd.ipynb"
 POINTS = 20
+BONUS = 1  # exercise 1b
 
 NUMGRAD = "tp1_numerical_grad_solution"
+MANUAL = "tp1_manual_backprop_solution"  # exercise 1b, optional (a bonus point)
 VALUE = "tp1_value_solution"
 ZERO_GRAD = "tp1_zero_grad_solution"
 NEURON = "tp1_neuron_solution"
@@ -94,7 +96,11 @@ CORE_OPS = '''        other = other if isinstance(other, Value) else Value(other
         ### END SOLUTION
 
     def tanh(self):
-        """tanh(self). d tanh(a)/da = 1 - tanh(a)^2."""
+        """tanh(self). d tanh(a)/da = 1 - tanh(a)^2.
+
+        Numerically stable for large |a|: Value(400.0).tanh().data == 1.0 and
+        Value(-400.0).tanh().data == -1.0 (math.exp(2 * 400) overflows: use math.tanh).
+        """
         ### BEGIN SOLUTION
         t = math.tanh(self.data)
         out = Value(t, (self,), "tanh")
@@ -248,6 +254,17 @@ MUTANTS = [
     Mutant("correct: 0.5 * (...) / h", NUMGRAD,
            CENTRAL, "return 0.5 * (f(x + h) - f(x - h)) / h", None),
 
+    # --- exercise 1b (optional): backpropagation by hand ------------------------------------
+    Mutant("by hand: the chain factor dL/de forgotten (dL/da = b)", MANUAL,
+           "dL_da, dL_db = b * dL_de, a * dL_de", "dL_da, dL_db = b, a", "tp1_manual_backprop"),
+    Mutant("by hand: dL/da and dL/db swapped", MANUAL,
+           "dL_da, dL_db = b * dL_de, a * dL_de", "dL_da, dL_db = a * dL_de, b * dL_de", "tp1_manual_backprop"),
+    Mutant("by hand: dL/dd and dL/df swapped", MANUAL,
+           "dL_dd, dL_df = f, d", "dL_dd, dL_df = d, f", "tp1_manual_backprop"),
+    Mutant("correct: the expanded formulas, inline", MANUAL,
+           "    e = a * b\n",
+           "    return {'L': (a * b + c) * f, 'a': b * f, 'b': a * f, 'c': f, 'f': a * b + c}\n    e = a * b\n", None),
+
     # --- exercise 2a: forward pass --------------------------------------------------------
     Mutant("__mul__ does not wrap plain numbers (a * 3 fails)", VALUE,
            "other = other if isinstance(other, Value) else Value(other)\n"
@@ -258,7 +275,7 @@ MUTANTS = [
            "out = Value(self.data * other.data)", "tp1_value_forward"),
     Mutant("tanh as (e^2a - 1) / (e^2a + 1): overflows at a = 400", VALUE,  # edge value
            "t = math.tanh(self.data)",
-           "e = math.exp(2 * self.data)\n        t = (e - 1) / (e + 1)", "tp1_value_forward"),
+           "e = math.exp(2 * self.data)\n        t = (e - 1) / (e + 1)", "tp1_value_forward", kind='edge value'),
     Mutant("correct: tanh as sinh / cosh with math.exp(a) and math.exp(-a)", VALUE,
            "t = math.tanh(self.data)",
            "ep, em = math.exp(self.data), math.exp(-self.data)\n        t = (ep - em) / (ep + em)", None),
@@ -278,10 +295,10 @@ MUTANTS = [
            "self.grad += (out.data >= 0) * out.grad", "tp1_local_grads"),
     Mutant("__pow__ derivative as k * out / a (divides by zero at a = 0)", VALUE,  # edge value
            "self.grad += k * self.data ** (k - 1) * out.grad",
-           "self.grad += k * out.data / self.data * out.grad", "tp1_local_grads"),
+           "self.grad += k * out.data / self.data * out.grad", "tp1_local_grads", kind='edge value'),
     Mutant("relu derivative 1 at a = 0 (self.data >= 0)", VALUE,  # edge value
            "self.grad += (out.data > 0) * out.grad",
-           "self.grad += (self.data >= 0) * out.grad", "tp1_local_grads"),
+           "self.grad += (self.data >= 0) * out.grad", "tp1_local_grads", kind='edge value'),
     Mutant("correct: relu derivative from the input, 1.0 if a > 0 else 0.0; max(0.0, a)", VALUE,
            'out = Value(0.0 if self.data < 0 else self.data, (self,), "relu")\n\n'
            '        def _backward():\n'
@@ -310,7 +327,7 @@ MUTANTS = [
     Mutant("backward resets every gradient of the graph first (no accumulation)", VALUE,  # calling twice
            "        build_topo(self)\n        self.grad = 1.0\n",
            "        build_topo(self)\n        for v in topo:\n            v.grad = 0.0\n        self.grad = 1.0\n",
-           "tp1_backward"),
+           "tp1_backward", kind='called twice'),
     Mutant("backward keeps its visited set between calls (a mutable default argument)", VALUE,  # calling twice
            BACKWARD_BODY,
            """        topo = []
@@ -325,7 +342,7 @@ MUTANTS = [
             for child in v._prev:
                 self._topo(child, topo, visited)
             topo.append(v)
-""", "tp1_backward"),
+""", "tp1_backward", kind='called twice'),
     Mutant("correct: recursive topological sort, `in topo` as the visited test", VALUE,
            BACKWARD_BODY,
            """        topo = []
@@ -388,7 +405,7 @@ MUTANTS = [
            "        for p in params:\n"
            "            p.grad = 0.0\n", "tp1_zero_grad"),
     Mutant("zero_grad multiplies the gradients by 0 (an inf gradient becomes nan)", ZERO_GRAD,  # edge value
-           "            p.grad = 0.0\n", "            p.grad *= 0\n", "tp1_zero_grad"),
+           "            p.grad = 0.0\n", "            p.grad *= 0\n", "tp1_zero_grad", kind='edge value'),
     Mutant("correct: setattr in a comprehension, an int 0", ZERO_GRAD, ZERO_GRAD_BODY,
            '        [setattr(p, "grad", 0) for p in self.parameters()]\n', None),
 
@@ -398,9 +415,9 @@ MUTANTS = [
     Mutant("Neuron.parameters forgets the bias", NEURON,
            "return self.w + [self.b]", "return self.w", "tp1_neuron"),
     Mutant("Neuron.parameters appends the bias to self.w itself (grows at each call)", NEURON,  # aliasing
-           "return self.w + [self.b]", "self.w.append(self.b)\n        return self.w", "tp1_neuron"),
+           "return self.w + [self.b]", "self.w.append(self.b)\n        return self.w", "tp1_neuron", kind='aliasing'),
     Mutant("Neuron.parameters lists the bias first", NEURON,  # the docstring's contract
-           "return self.w + [self.b]", "return [self.b] + self.w", "tp1_neuron"),
+           "return self.w + [self.b]", "return [self.b] + self.w", "tp1_neuron", kind="the docstring's contract"),
     Mutant("correct: an explicit loop, parameters by unpacking", NEURON,
            NEURON_ACT + "\n        return act.relu() if self.nonlin else act",
            "act = self.b\n"
@@ -426,7 +443,7 @@ MUTANTS = [
            "self._params = getattr(self, '_params', [])\n"
            "        for layer in self.layers:\n"
            "            self._params.extend(layer.parameters())\n"
-           "        return self._params", "tp1_mlp"),
+           "        return self._params", "tp1_mlp", kind='called twice'),
     Mutant("correct: Layer.__call__ with a loop", MLP, LAYER_CALL,
            "        outs = []\n"
            "        for neuron in self.neurons:\n"
@@ -443,7 +460,7 @@ MUTANTS = [
     Mutant("hinge_loss overwrites the caller's list of scores", HINGE, HINGE_BODY,  # aliasing
            "    for i in range(len(scores)):\n"
            "        scores[i] = (1 - ys[i] * scores[i]).relu()\n"
-           "    return sum(scores) / len(scores)\n", "tp1_hinge_loss"),
+           "    return sum(scores) / len(scores)\n", "tp1_hinge_loss", kind='aliasing'),
     Mutant("correct: an explicit loop and a division", HINGE, HINGE_BODY,
            "    total = 0\n"
            "    for s, y in zip(scores, ys):\n"
@@ -474,7 +491,7 @@ MUTANTS = [
     Mutant("train only evaluates the loss, never updates the model", TRAIN, TRAIN_BODY,
            "    return [loss_fn([model(x) for x in X], ys).data for _ in range(steps)]\n", "tp1_train"),
     Mutant("train always trains with hinge_loss, whatever loss_fn it is given", TRAIN, TRAIN_BODY,  # argument
-           "    return [train_step(model, X, ys, hinge_loss, lr) for _ in range(steps)]\n", "tp1_train"),
+           "    return [train_step(model, X, ys, hinge_loss, lr) for _ in range(steps)]\n", "tp1_train", kind='argument never varied'),
     Mutant("correct: a loop that appends float losses", TRAIN, TRAIN_BODY,
            "    losses = []\n"
            "    for step in range(steps):\n"
@@ -511,6 +528,7 @@ def test_mutant_names_are_unique():
 
 def test_points(source_nb):
     assert notebooks.total_points(source_nb) == POINTS
+    assert notebooks.bonus_points(source_nb) == BONUS
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=str)
@@ -531,7 +549,7 @@ def test_reference_solution_passes_every_test(source_nb, tmp_path):
     assert set(results) == expected
     failed = {g: o.message for g, o in results.items() if not o.passed}
     assert not failed, f"the reference solution fails: {failed}"
-    assert sum(o.points for o in results.values()) == POINTS
+    assert sum(o.points for o in results.values()) == POINTS + BONUS
     # the grading budget: the whole notebook, kernel start included, well under 30 s
     # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
 

@@ -27,6 +27,9 @@ VOCAB, COUNTS, PROBS, SAMPLE = ("tp2_vocab_solution", "tp2_counts_solution",
                                 "tp2_probs_solution", "tp2_sample_counts_solution")
 NLL, NET, DATA, MLP, SMLP = ("tp2_nll_solution", "tp2_bigram_net_solution", "tp2_dataset_solution",
                              "tp2_mlp_solution", "tp2_sample_mlp_solution")
+KL = "tp2_kl_solution"
+SEED_GLOBAL = "    torch.manual_seed(2147483647)\n"   # a student's "reproducible" habit, inside a function
+G_NONE = "    if g is None:\n        g = torch.Generator().manual_seed(2147483647)\n"  # g=None as a fixed seed
 
 SMLP_LOOP = ("        for _ in range(n):\n"
              "            out, context = [], [0] * block_size\n"
@@ -60,8 +63,12 @@ MUTANTS = [
            "stoi = {ch: i + 1 for i, ch in enumerate(chars)}\n    stoi[\".\"] = 0",
            "stoi = {ch: i for i, ch in enumerate(chars)}\n    stoi[\".\"] = len(chars)", "tp2_vocab"),
     Mutant("forgot the '.' token", VOCAB, '    stoi["."] = 0\n', "", "tp2_vocab"),
+    Mutant("'.' sorted with the characters: index 0 only when nothing sorts before it", VOCAB,
+           'chars = sorted(set("".join(words)))\n    stoi = {ch: i + 1 for i, ch in enumerate(chars)}\n    stoi["."] = 0',
+           'chars = sorted(set("".join(words)) | {"."})\n    stoi = {ch: i for i, ch in enumerate(chars)}',
+           "tp2_vocab", kind="hidden assumption about inputs"),
     Mutant("vocabulary hard-coded to the 26 letters", VOCAB,  # argument never varied
-           'chars = sorted(set("".join(words)))', 'chars = "abcdefghijklmnopqrstuvwxyz"', "tp2_vocab"),
+           'chars = sorted(set("".join(words)))', 'chars = "abcdefghijklmnopqrstuvwxyz"', "tp2_vocab", kind='argument never varied'),
     Mutant("alternative: '.' prepended to the sorted characters", VOCAB,
            'chars = sorted(set("".join(words)))\n    stoi = {ch: i + 1 for i, ch in enumerate(chars)}\n    stoi["."] = 0',
            'stoi = {s: i for i, s in enumerate(["."] + sorted(set("".join(words))))}', None),
@@ -94,7 +101,7 @@ MUTANTS = [
     Mutant("smoothing N in place", PROBS, "P = (N + k).float()", "N += int(k)\n    P = N.float()", "tp2_probs"),
     Mutant("smoothing in place on N.float(), which is N itself for a float32 N", PROBS,  # aliasing
            "P = (N + k).float()\n    P = P / P.sum(1, keepdim=True)",
-           "P = N.float()\n    P += k\n    P /= P.sum(1, keepdim=True)", "tp2_probs"),
+           "P = N.float()\n    P += k\n    P /= P.sum(1, keepdim=True)", "tp2_probs", kind='aliasing'),
     Mutant("alternative: in place on a float64 copy", PROBS,
            "P = (N + k).float()\n    P = P / P.sum(1, keepdim=True)",
            "P = N.to(torch.float64, copy=True)\n    P += k\n    P /= P.sum(dim=1, keepdim=True)", None),
@@ -114,12 +121,15 @@ MUTANTS = [
     Mutant("generator g not used", SAMPLE, "replacement=True, generator=g)", "replacement=True)",
            "tp2_sample_counts"),
     Mutant("starting from 'a' instead of '.'", SAMPLE, "ix = 0\n", "ix = 1\n", "tp2_sample_counts"),
+    Mutant("sample_names reseeds torch's global RNG (and still draws from g)", SAMPLE,
+           "    for _ in range(n):\n        out = []\n", SEED_GLOBAL + "    for _ in range(n):\n        out = []\n",
+           "tp2_sample_counts", kind="state shared or leaked"),
     Mutant("sampler seeds its own generator and ignores g", SAMPLE,  # argument never varied
            "    for _ in range(n):\n",
-           "    g = torch.Generator().manual_seed(2147483647)\n    for _ in range(n):\n", "tp2_sample_counts"),
+           "    g = torch.Generator().manual_seed(2147483647)\n    for _ in range(n):\n", "tp2_sample_counts", kind='argument never varied'),
     Mutant("names keep their final '.'", SAMPLE,  # return type
            "if ix == 0:\n                break\n            out.append(itos[ix])",
-           "out.append(itos[ix])\n            if ix == 0:\n                break", "tp2_sample_counts"),
+           "out.append(itos[ix])\n            if ix == 0:\n                break", "tp2_sample_counts", kind='return type'),
     Mutant("alternative: inverse-CDF sampling with torch.rand", SAMPLE,
            "ix = torch.multinomial(P[ix], num_samples=1, replacement=True, generator=g).item()",
            "u = torch.rand(1, generator=g).item()\n"
@@ -129,10 +139,10 @@ MUTANTS = [
     Mutant("NLL summed instead of averaged", NLL, ".log().mean()", ".log().sum()", "tp2_nll"),
     Mutant("missing minus sign", NLL, "return -P[xs, ys]", "return P[xs, ys]", "tp2_nll"),
     Mutant("NLL returned as a 0-d tensor, not a float", NLL,  # return type
-           "return -P[xs, ys].log().mean().item()", "return -P[xs, ys].log().mean()", "tp2_nll"),
+           "return -P[xs, ys].log().mean().item()", "return -P[xs, ys].log().mean()", "tp2_nll", kind='return type'),
     Mutant("flat index with the vocabulary size hard-coded to 27", NLL,  # argument never varied
            "return -P[xs, ys].log().mean().item()", "return -P.view(-1)[xs * 27 + ys].log().mean().item()",
-           "tp2_nll"),
+           "tp2_nll", kind='argument never varied'),
     Mutant("alternative: F.nll_loss on the log-probabilities", NLL,
            "return -P[xs, ys].log().mean().item()", "return F.nll_loss(P.log()[xs], ys).item()", None),
     Mutant("no log (average probability)", NLL, "-P[xs, ys].log().mean()", "-P[xs, ys].mean()", "tp2_nll"),
@@ -167,15 +177,36 @@ MUTANTS = [
     Mutant("L2 summed instead of averaged", NET, " + reg * (W ** 2).mean()", " + reg * (W ** 2).sum()",
            "tp2_bigram_loss"),
     Mutant("F.one_hot without num_classes", NET,  # edge: a batch without the highest index
-           "xenc = F.one_hot(xs, num_classes=V).float()", "xenc = F.one_hot(xs).float()", "tp2_bigram_loss"),
+           "xenc = F.one_hot(xs, num_classes=V).float()", "xenc = F.one_hot(xs).float()", "tp2_bigram_loss", kind='edge value'),
     Mutant("train_bigram: vocabulary size hard-coded to 27", NET,  # argument never varied
            "W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
-           "W = torch.randn((27, 27), generator=g, requires_grad=True)", "tp2_train_bigram"),
+           "W = torch.randn((27, 27), generator=g, requires_grad=True)", "tp2_train_bigram", kind='argument never varied'),
     Mutant("train_bigram: initialisation without the generator g", NET,  # argument never varied
            "W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
-           "W = torch.randn((vocab_size, vocab_size), requires_grad=True)", "tp2_train_bigram"),
+           "W = torch.randn((vocab_size, vocab_size), requires_grad=True)", "tp2_train_bigram", kind='argument never varied'),
     Mutant("train_bigram: losses kept as tensors", NET,  # return type
-           "losses.append(loss.item())", "losses.append(loss)", "tp2_train_bigram"),
+           "losses.append(loss.item())", "losses.append(loss)", "tp2_train_bigram", kind='return type'),
+    Mutant("softmax by hand without the max shift: exp overflows at a logit of 100", NET,
+           "    logits = logits - logits.max(1, keepdim=True).values  # same softmax, exp cannot overflow\n", "",
+           "tp2_bigram_loss", kind="numerical stability"),
+    Mutant("softmax shifted by the batch's global max, not each row's", NET,
+           "logits = logits - logits.max(1, keepdim=True).values", "logits = logits - logits.max()",
+           "tp2_bigram_loss"),
+    Mutant("alternative: max shift detached, log-probabilities by hand", NET,
+           "    counts = logits.exp()                          # (M, V)\n"
+           "    probs = counts / counts.sum(1, keepdim=True)   # (M, V) each row sums to 1\n"
+           "    loss = -probs[torch.arange(xs.shape[0]), ys].log().mean() + reg * (W ** 2).mean()",
+           "    logits = logits - logits.max(1, keepdim=True).values.detach()\n"
+           "    logp = logits - logits.exp().sum(1, keepdim=True).log()\n"
+           "    loss = -logp[torch.arange(len(ys)), ys].mean() + reg * (W ** 2).mean()", None),
+    Mutant("train_bigram: g=None taken as a fixed seed", NET,
+           "    W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           G_NONE + "    W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           "tp2_train_bigram", kind="argument must reach the computation"),
+    Mutant("train_bigram reseeds torch's global RNG (and still uses g)", NET,
+           "    W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           SEED_GLOBAL + "    W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
+           "tp2_train_bigram", kind="state shared or leaked"),
     Mutant("alternative: randn(V, V, generator=g).requires_grad_(), float(loss)", NET,
            "W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)",
            "W = torch.randn(vocab_size, vocab_size, generator=g).requires_grad_()", None),
@@ -187,11 +218,12 @@ MUTANTS = [
     Mutant("alternative: row lookup W[xs], log-softmax by hand, torch.no_grad update", NET,
            "    xenc = F.one_hot(xs, num_classes=V).float()   # (M, V)\n"
            "    logits = xenc @ W                              # (M, V) log-counts\n"
+           "    logits = logits - logits.max(1, keepdim=True).values  # same softmax, exp cannot overflow\n"
            "    counts = logits.exp()                          # (M, V)\n"
            "    probs = counts / counts.sum(1, keepdim=True)   # (M, V) each row sums to 1\n"
            "    loss = -probs[torch.arange(xs.shape[0]), ys].log().mean() + reg * (W ** 2).mean()",
            "    logits = W[xs]\n"
-           "    logprobs = logits - logits.exp().sum(dim=1, keepdim=True).log()\n"
+           "    logprobs = logits - torch.logsumexp(logits, dim=1, keepdim=True)\n"
            "    loss = -(logprobs * F.one_hot(ys, V)).sum(1).mean() + reg * W.pow(2).mean()", None),
     Mutant("alternative: torch.no_grad update with grad.zero_()", NET,
            "        W.grad = None                               # backward\n"
@@ -218,7 +250,7 @@ MUTANTS = [
     Mutant("seed ignored", DATA, "random.Random(seed).shuffle(shuffled)", "random.Random(42).shuffle(shuffled)",
            "tp2_split"),
     Mutant("split shuffles the caller's list in place", DATA,  # aliasing
-           "    shuffled = list(words)\n", "    shuffled = words\n", "tp2_split"),
+           "    shuffled = list(words)\n", "    shuffled = words\n", "tp2_split", kind='aliasing'),
     Mutant("alternative: contexts sliced from a padded id list", DATA,
            "    X, Y = [], []\n    for w in words:\n        context = [0] * block_size\n",
            "    X, Y = [], []\n"
@@ -243,7 +275,13 @@ MUTANTS = [
            "torch.randn((n_hidden, vocab_size), generator=g, requires_grad=True) * 0.01", "tp2_init_mlp"),
     Mutant("init_mlp seeds its own generator and ignores g", MLP,  # argument never varied
            "    fan_in = block_size * n_embd\n",
-           "    g = torch.Generator().manual_seed(2147483647)\n    fan_in = block_size * n_embd\n", "tp2_init_mlp"),
+           "    g = torch.Generator().manual_seed(2147483647)\n    fan_in = block_size * n_embd\n", "tp2_init_mlp", kind='argument never varied'),
+    Mutant("init_mlp: g=None taken as a fixed seed", MLP,
+           "    fan_in = block_size * n_embd\n", G_NONE + "    fan_in = block_size * n_embd\n",
+           "tp2_init_mlp", kind="argument must reach the computation"),
+    Mutant("init_mlp reseeds torch's global RNG (and still uses g)", MLP,
+           "    fan_in = block_size * n_embd\n", SEED_GLOBAL + "    fan_in = block_size * n_embd\n",
+           "tp2_init_mlp", kind="state shared or leaked"),
     Mutant("forgot the hidden bias in the forward pass", MLP,
            '@ params["W1"] + params["b1"])', '@ params["W1"])', "tp2_mlp_forward"),
     Mutant("forgot the tanh", MLP, 'h = torch.tanh(emb.view(X.shape[0], -1) @ params["W1"] + params["b1"])',
@@ -264,13 +302,13 @@ MUTANTS = [
            "tp2_train_mlp"),
     Mutant("minibatch size hard-coded to 32", MLP,  # argument never varied
            "ix = torch.randint(0, X.shape[0], (batch_size,), generator=g)",
-           "ix = torch.randint(0, X.shape[0], (32,), generator=g)", "tp2_train_mlp"),
+           "ix = torch.randint(0, X.shape[0], (32,), generator=g)", "tp2_train_mlp", kind='argument never varied'),
     Mutant("train_mlp seeds its own generator and ignores g", MLP,  # argument never varied
            "    for i in tqdm(range(steps), disable=not progress):\n",
            "    g = torch.Generator().manual_seed(2147483647)\n"
-           "    for i in tqdm(range(steps), disable=not progress):\n", "tp2_train_mlp"),
+           "    for i in tqdm(range(steps), disable=not progress):\n", "tp2_train_mlp", kind='argument never varied'),
     Mutant("train_mlp: losses kept as tensors", MLP,  # return type
-           "losses.append(loss.item())", "losses.append(loss)", "tp2_train_mlp"),
+           "losses.append(loss.item())", "losses.append(loss)", "tp2_train_mlp", kind='return type'),
     Mutant("alternative: torch.no_grad update, float(loss), grads reset after the update", MLP,
            TRAIN_MLP_LOOP,
            """    for step in range(steps):
@@ -325,13 +363,13 @@ MUTANTS = [
            "                context = context[1:] + [ix]\n"
            "                if ix == 0:\n"
            "                    break\n"
-           "                out.append(itos[ix])\n", "tp2_sample_mlp"),
+           "                out.append(itos[ix])\n", "tp2_sample_mlp", kind='state kept between calls'),
     Mutant("sample_mlp seeds its own generator and ignores g", SMLP,  # argument never varied
            '    dev = params["C"].device\n',
-           '    g = torch.Generator().manual_seed(2147483647)\n    dev = params["C"].device\n', "tp2_sample_mlp"),
+           '    g = torch.Generator().manual_seed(2147483647)\n    dev = params["C"].device\n', "tp2_sample_mlp", kind='argument never varied'),
     Mutant("names keep their final '.' (MLP)", SMLP,  # return type
            "if ix == 0:\n                    break\n                out.append(itos[ix])",
-           "out.append(itos[ix])\n                if ix == 0:\n                    break", "tp2_sample_mlp"),
+           "out.append(itos[ix])\n                if ix == 0:\n                    break", "tp2_sample_mlp", kind='return type'),
     Mutant("alternative: inverse-CDF sampling with torch.rand, the context as a tensor", SMLP,
            "            out, context = [], [0] * block_size\n"
            "            while True:\n"
@@ -357,6 +395,36 @@ MUTANTS = [
            "counts = mlp_forward(params, x)[0].exp().cpu()\n"
            "                ix = torch.multinomial(counts / counts.sum(), 1, replacement=True, generator=g).item()",
            None),
+    Mutant("sample_mlp reseeds torch's global RNG (and still draws from g)", SMLP,
+           '    dev = params["C"].device\n', SEED_GLOBAL + '    dev = params["C"].device\n',
+           "tp2_sample_mlp", kind="state shared or leaked"),
+
+    # 10. KL divergence (optional)
+    Mutant("KL without masking the zero counts: 0 * log 0 = nan", KL,
+           "terms = torch.where(N > 0, N * (P.log() - Q.double().log()), torch.zeros_like(N))",
+           "terms = N * (P.log() - Q.double().log())", "tp2_kl"),
+    Mutant("KL averaged over the rows instead of weighted by the counts", KL,
+           "return (terms.sum() / N.sum()).item()",
+           "return (terms.sum(1) / N.sum(1).clamp(min=1)).mean().item()", "tp2_kl"),
+    Mutant("KL with its arguments swapped: KL(Q || P)", KL,
+           "terms = torch.where(N > 0, N * (P.log() - Q.double().log()), torch.zeros_like(N))",
+           "terms = torch.where(N > 0, N.sum(1, keepdim=True) * Q.double() * (Q.double().log() - P.log()), "
+           "torch.zeros_like(N))", "tp2_kl"),
+    Mutant("KL returned as a 0-d tensor", KL, "return (terms.sum() / N.sum()).item()", "return terms.sum() / N.sum()",
+           "tp2_kl"),
+    Mutant("alternative: torch.xlogy", KL,
+           "    terms = torch.where(N > 0, N * (P.log() - Q.double().log()), torch.zeros_like(N))\n"
+           "    return (terms.sum() / N.sum()).item()",
+           "    return float((torch.xlogy(N, P) - torch.xlogy(N, Q.double())).sum() / N.sum())", None),
+    Mutant("alternative: boolean mask, float32", KL,
+           "    N = N.double()\n"
+           "    P = N / N.sum(1, keepdim=True).clamp(min=1)                 # (V, V), rows of zeros stay 0\n"
+           "    terms = torch.where(N > 0, N * (P.log() - Q.double().log()), torch.zeros_like(N))\n"
+           "    return (terms.sum() / N.sum()).item()",
+           "    N = N.float()\n"
+           "    mask = N > 0\n"
+           "    P = N / N.sum(dim=1, keepdim=True)\n"
+           "    return (N[mask] * torch.log(P[mask] / Q[mask])).sum().item() / N.sum().item()", None),
 ]
 
 # Alternative correct solutions that edit a cell already edited above are combined here.
@@ -424,7 +492,7 @@ def test_source_passes(source_nb, tmp_path):
     wall = time.perf_counter() - start
     failed = {g: o.message for g, o in results.items() if not o.passed}
     assert not failed, f"the reference solution fails: {failed}"
-    assert len(results) == 13
+    assert len(results) == 14
     print(f"\nTP2 source notebook, grading mode: {wall:.1f} s")
 
 

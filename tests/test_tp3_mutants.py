@@ -20,7 +20,8 @@ from tests.mutation import ROOT, Mutant, apply, run_source
 
 TP = "TP3_mnist"
 SOURCE = ROOT / "source" / TP / "mnist.ipynb"
-POINTS = 36
+POINTS = 28        # the core: 14 test cells
+BONUS = 8          # the optional part ("Going further"): 4 test cells
 
 SHAPES, DATASET, LOADER, LOSSES = ("tp3_shapes_solution", "tp3_dataset_solution",
                                    "tp3_loader_solution", "tp3_losses_solution")
@@ -28,6 +29,7 @@ SGD, MOM, ADAGRAD, RMS, ADAM = ("tp3_sgd_solution", "tp3_momentum_solution", "tp
                                 "tp3_rmsprop_solution", "tp3_adam_solution")
 KAIMING, BN, MLP, TRAIN, COMPARE = ("tp3_kaiming_solution", "tp3_batchnorm_solution", "tp3_mlp_solution",
                                     "tp3_train_solution", "tp3_compare_runs_solution")
+GAUSS = "tp3_gaussian_nll_solution"
 
 PAD = ("    a = (1,) * (n - len(shape_a)) + tuple(shape_a)   # pad with 1s on the left\n"
        "    b = (1,) * (n - len(shape_b)) + tuple(shape_b)")
@@ -212,6 +214,10 @@ MUTANTS = [
     Mutant("seed ignored (the global generator shuffles)", LOADER,
            "return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=g)",
            "return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)", "tp3_loader"),
+    Mutant("loader: the global generator seeded instead of a generator", LOADER,
+           "    g = torch.Generator().manual_seed(seed)\n"
+           "    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=g)",
+           "    torch.manual_seed(seed)\n    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)", "tp3_loader", kind='state shared'),
     Mutant("last incomplete batch dropped", LOADER, "shuffle=shuffle, generator=g)",
            "shuffle=shuffle, generator=g, drop_last=True)", "tp3_loader"),
     Mutant("always shuffled", LOADER, "shuffle=shuffle, generator=g)", "shuffle=True, generator=g)", "tp3_loader"),
@@ -219,6 +225,12 @@ MUTANTS = [
            "    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=g)",
            "    order = torch.randperm(len(dataset), generator=g).tolist() if shuffle else list(range(len(dataset)))\n"
            "    return DataLoader(torch.utils.data.Subset(dataset, order), batch_size=batch_size)", "tp3_loader"),
+    Mutant("loader: one module-level generator for every loader", LOADER,
+           "    g = torch.Generator().manual_seed(seed)\n",
+           "    global _LOADER_G\n"
+           "    if '_LOADER_G' not in globals():\n"
+           "        _LOADER_G = torch.Generator().manual_seed(seed)\n"
+           "    g = _LOADER_G\n", "tp3_loader", kind='state shared'),
     Mutant("alternative: a BatchSampler over a RandomSampler", LOADER,
            "    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=g)",
            "    from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler\n"
@@ -227,7 +239,10 @@ MUTANTS = [
 
     # 3. losses
     Mutant("cross-entropy: no max subtracted (overflow)", LOSSES, CE_LSE,
-           "    lse = logits.exp().sum(dim=1).log()\n", "tp3_cross_entropy"),
+           "    lse = logits.exp().sum(dim=1).log()\n", "tp3_cross_entropy", kind='numerical stability'),
+    Mutant("cross-entropy: F.log_softmax (banned)", LOSSES, CE_LSE + CE_LOSSES,
+           "    losses = -F.log_softmax(logits, dim=1).gather(1, targets.unsqueeze(1)).squeeze(1)\n",
+           "tp3_cross_entropy", kind='rule stated'),
     Mutant("cross-entropy: max without keepdim", LOSSES, CE_LSE,
            "    m = logits.max(dim=1).values\n    lse = m + (logits - m).exp().sum(dim=1).log()\n",
            "tp3_cross_entropy"),
@@ -240,18 +255,28 @@ MUTANTS = [
            "tp3_cross_entropy"),
     Mutant("bce: the naive sigmoid formula", LOSSES, BCE_LINE,
            "    p = torch.sigmoid(logits)\n"
-           "    losses = -targets * torch.log(p) - (1 - targets) * torch.log(1 - p)\n", "tp3_bce"),
+           "    losses = -targets * torch.log(p) - (1 - targets) * torch.log(1 - p)\n", "tp3_bce", kind='numerical stability'),
+    Mutant("bce: F.binary_cross_entropy_with_logits (banned)", LOSSES, BCE_LINE + RETURN,
+           "    return F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)\n", "tp3_bce", kind='rule stated'),
     Mutant("bce: log(1 + exp(x)) - x y (overflows)", LOSSES, BCE_LINE,
-           "    losses = torch.log1p(torch.exp(logits)) - logits * targets\n", "tp3_bce"),
+           "    losses = torch.log1p(torch.exp(logits)) - logits * targets\n", "tp3_bce", kind='numerical stability'),
     Mutant("bce: max(x, 0) forgotten", LOSSES, "logits.clamp(min=0) - logits * targets", "- logits * targets",
            "tp3_bce"),
     Mutant("bce: mean over the rows of per-row sums", LOSSES, BCE_LINE + RETURN,
            BCE_LINE + '    return losses.sum(-1).mean() if reduction == "mean" else losses.sum()\n', "tp3_bce"),
-    Mutant("gaussian: sigma not squared", LOSSES, "(2 * sigma ** 2)", "(2 * sigma)", "tp3_gaussian_nll"),
-    Mutant("gaussian: log(sigma) forgotten", LOSSES, " + math.log(sigma)", "", "tp3_gaussian_nll"),
-    Mutant("gaussian: the 1/2 of the square forgotten", LOSSES, "(2 * sigma ** 2)", "(sigma ** 2)",
+    Mutant("cross-entropy: torch.logsumexp (banned)", LOSSES, CE_LSE,
+           "    lse = logits.logsumexp(dim=1)\n", "tp3_cross_entropy", kind='rule stated'),
+    Mutant("cross-entropy: log of a clamped softmax", LOSSES, CE_LSE + CE_LOSSES,
+           "    p = (logits - logits.max(1, keepdim=True).values).exp()\n"
+           "    p = p / p.sum(1, keepdim=True)\n"
+           "    losses = -p.gather(1, targets.unsqueeze(1)).squeeze(1).clamp(min=1e-30).log()\n", "tp3_cross_entropy", kind='numerical stability'),
+    Mutant("bce: logits and targets swapped in the formula", LOSSES, BCE_LINE,
+           "    losses = targets.clamp(min=0) - targets * logits + torch.log1p(torch.exp(-targets.abs()))\n", "tp3_bce", kind='swapped arguments'),
+    Mutant("gaussian: sigma not squared", GAUSS, "(2 * sigma ** 2)", "(2 * sigma)", "tp3_gaussian_nll"),
+    Mutant("gaussian: log(sigma) forgotten", GAUSS, " + math.log(sigma)", "", "tp3_gaussian_nll"),
+    Mutant("gaussian: the 1/2 of the square forgotten", GAUSS, "(2 * sigma ** 2)", "(sigma ** 2)",
            "tp3_gaussian_nll"),
-    Mutant("gaussian: log(2 pi) without its 1/2", LOSSES, "0.5 * math.log(2 * math.pi)", "math.log(2 * math.pi)",
+    Mutant("gaussian: log(2 pi) without its 1/2", GAUSS, "0.5 * math.log(2 * math.pi)", "math.log(2 * math.pi)",
            "tp3_gaussian_nll"),
     Mutant("alternative: cross-entropy with a detached max and one_hot", LOSSES, CE_LSE,
            "    z = logits - logits.max(1, keepdim=True).values.detach()\n"
@@ -260,7 +285,7 @@ MUTANTS = [
            "    return nll.sum() if reduction == 'sum' else nll.sum() / logits.shape[0]\n" + CE_LSE, None),
     Mutant("alternative: bce with F.logsigmoid", LOSSES, BCE_LINE,
            "    losses = -(targets * F.logsigmoid(logits) + (1 - targets) * F.logsigmoid(-logits))\n", None),
-    Mutant("alternative: gaussian NLL from torch.distributions.Normal", LOSSES, GNLL_LINE,
+    Mutant("alternative: gaussian NLL from torch.distributions.Normal", GAUSS, GNLL_LINE,
            "    losses = -torch.distributions.Normal(pred, sigma).log_prob(target)\n", None),
 
     # 4. optimisers
@@ -279,6 +304,10 @@ MUTANTS = [
            '                p.data -= group["lr"] * p.grad.data', None),
     Mutant("momentum: v without the lr, p -= v", MOM, 'add_(p.grad, alpha=group["lr"])', "add_(p.grad)",
            "tp3_momentum"),
+    Mutant("momentum: a class-level dict of velocities", MOM, MOM_STATE,
+           '                if not hasattr(Momentum, "velocity"):\n'
+           '                    Momentum.velocity = {}\n'
+           '                v = Momentum.velocity.setdefault(p, torch.zeros_like(p))\n', "tp3_momentum", kind='state shared'),
     Mutant("momentum: velocity not kept between steps", MOM, MOM_STATE, "                v = torch.zeros_like(p)\n",
            "tp3_momentum"),
     Mutant("momentum: one velocity for all parameters", MOM, MOM_STATE,
@@ -331,6 +360,10 @@ MUTANTS = [
     Mutant("adam: no bias correction", ADAM,
            "                m_hat = m / (1 - beta1 ** t)\n                v_hat = v / (1 - beta2 ** t)\n",
            "                m_hat, v_hat = m, v\n", "tp3_adam"),
+    Mutant("adam: a class-level dict of state", ADAM, "                state = self.state[p]\n",
+           '                if not hasattr(Adam, "shared"):\n'
+           '                    Adam.shared = {}\n'
+           '                state = Adam.shared.setdefault(p, {})\n', "tp3_adam", kind='state shared'),
     Mutant("adam: one step counter for the whole optimiser", ADAM, ADAM_LOOP_HEAD,
            ADAM_LOOP_HEAD.replace('        for group in self.param_groups:\n',
                                   '        self.t = getattr(self, "t", 0) + 1\n'
@@ -357,19 +390,36 @@ MUTANTS = [
     # 5. init
     Mutant("kaiming: fan-out instead of fan-in", KAIMING, "n_in = layer.weight.shape[1]",
            "n_in = layer.weight.shape[0]", "tp3_kaiming"),
+    Mutant("kaiming: g=None replaced by a fresh generator", KAIMING, "generator=g)",
+           "generator=g if g is not None else torch.Generator())", "tp3_kaiming", kind='argument reaching the computation'),
     Mutant("kaiming: variance 1 / n_in (LeCun)", KAIMING, "math.sqrt(2.0 / n_in)", "math.sqrt(1.0 / n_in)",
-           "tp3_kaiming"),
+           "tp3_kaiming", kind='initialisation'),
     Mutant("kaiming: std 2 / n_in (no square root)", KAIMING, "math.sqrt(2.0 / n_in)", "(2.0 / n_in)",
-           "tp3_kaiming"),
+           "tp3_kaiming", kind='initialisation'),
     Mutant("kaiming: generator g ignored", KAIMING, "torch.randn(layer.weight.shape, generator=g)",
-           "torch.randn(layer.weight.shape)", "tp3_kaiming"),
+           "torch.randn(layer.weight.shape)", "tp3_kaiming", kind='argument reaching the computation'),
     Mutant("kaiming: bias left as it was", KAIMING,
-           "        if layer.bias is not None:\n            layer.bias.zero_()\n", "", "tp3_kaiming"),
+           "        if layer.bias is not None:\n            layer.bias.zero_()\n", "", "tp3_kaiming", kind='initialisation'),
     Mutant("kaiming: bias=False not handled", KAIMING,
            "        if layer.bias is not None:\n            layer.bias.zero_()\n", "        layer.bias.zero_()\n",
            "tp3_kaiming"),
     Mutant("kaiming: a new nn.Parameter instead of in place", KAIMING, "layer.weight.copy_(w)",
            "layer.weight = nn.Parameter(w)", "tp3_kaiming"),
+    Mutant("kaiming: the global RNG seeded from g", KAIMING,
+           "        w = torch.randn(layer.weight.shape, generator=g) * math.sqrt(2.0 / n_in)\n",
+           "        if g is not None:\n            torch.manual_seed(g.initial_seed())\n"
+           "        w = torch.randn(layer.weight.shape) * math.sqrt(2.0 / n_in)\n", "tp3_kaiming", kind='argument reaching the computation'),
+    Mutant("kaiming: g=None replaced by a fixed seed", KAIMING, "generator=g)",
+           "generator=g if g is not None else torch.Generator().manual_seed(0))", "tp3_kaiming", kind='argument reaching the computation'),
+    Mutant("alternative: kaiming with nn.init.kaiming_normal_", KAIMING, "    n_in = layer.weight.shape[1]\n",
+           "    with torch.no_grad():\n"
+           "        nn.init.kaiming_normal_(layer.weight, nonlinearity='relu', generator=g)\n"
+           "        if layer.bias is not None:\n            layer.bias.fill_(0.0)\n"
+           "    return layer\n    n_in = layer.weight.shape[1]\n", None),
+    Mutant("alternative: kaiming with normal_ in place", KAIMING,
+           "        w = torch.randn(layer.weight.shape, generator=g) * math.sqrt(2.0 / n_in)\n"
+           "        layer.weight.copy_(w)\n",
+           "        layer.weight.normal_(0.0, (2.0 / n_in) ** 0.5, generator=g)\n", None),
     Mutant("alternative: nn.init.kaiming_uniform_ with the generator", KAIMING, "    n_in = layer.weight.shape[1]\n",
            "    nn.init.kaiming_uniform_(layer.weight, nonlinearity='relu', generator=g)\n"
            "    if layer.bias is not None:\n        nn.init.zeros_(layer.bias)\n"
@@ -393,7 +443,7 @@ MUTANTS = [
            '        self.register_buffer("running_mean", torch.zeros(num_features))\n'
            '        self.register_buffer("running_var", torch.ones(num_features))',
            "        self.running_mean = torch.zeros(num_features)\n"
-           "        self.running_var = torch.ones(num_features)", "tp3_batchnorm"),
+           "        self.running_var = torch.ones(num_features)", "tp3_batchnorm", kind='buffer as a plain attribute'),
     Mutant("batchnorm: eps outside the square root", BN, "torch.sqrt(var + self.eps)",
            "(torch.sqrt(var) + self.eps)", "tp3_batchnorm"),
     Mutant("alternative: batchnorm with lerp_ and rsqrt", BN, BN_FORWARD,
@@ -409,6 +459,10 @@ MUTANTS = [
 
     # 7. MLP, training, evaluation
     Mutant("mlp: 784 inputs hard-coded", MLP, "    width = n_in\n", "    width = 784\n", "tp3_mlp"),
+    Mutant("mlp: dropout on the inputs of each hidden Linear", MLP,
+           "        layers += [nn.Linear(width, h), nn.ReLU()]\n        if dropout > 0:\n            layers.append(nn.Dropout(dropout))\n",
+           "        if dropout > 0:\n            layers.append(nn.Dropout(dropout))\n        layers += [nn.Linear(width, h), nn.ReLU()]\n",
+           "tp3_mlp", kind='dropout'),
     Mutant("mlp: ReLU after the output layer", MLP, "layers.append(nn.Linear(width, n_out))",
            "layers += [nn.Linear(width, n_out), nn.ReLU()]", "tp3_mlp"),
     Mutant("mlp: no Flatten", MLP, "layers = [nn.Flatten()]", "layers = []", "tp3_mlp"),
@@ -417,6 +471,24 @@ MUTANTS = [
     Mutant("mlp: widths not chained", MLP, "        width = h\n", "", "tp3_mlp"),
     Mutant("mlp: no ReLU (a linear model)", MLP, "layers += [nn.Linear(width, h), nn.ReLU()]",
            "layers += [nn.Linear(width, h)]", "tp3_mlp"),
+    Mutant("mlp: dropout p hard-coded 0.5", MLP, "layers.append(nn.Dropout(dropout))", "layers.append(nn.Dropout(0.5))",
+           "tp3_mlp", kind='dropout'),
+    Mutant("mlp: dropout on the logits instead of after the first hidden ReLU", MLP,
+           "    layers.append(nn.Linear(width, n_out))\n",
+           "    layers.append(nn.Linear(width, n_out))\n"
+           "    drops = [i for i, l in enumerate(layers) if isinstance(l, nn.Dropout)]\n"
+           "    if drops:\n        layers.pop(drops[0])\n        layers.append(nn.Dropout(dropout))\n", "tp3_mlp", kind='dropout'),
+    Mutant("mlp: an extra ReLU on the flattened inputs", MLP, "layers = [nn.Flatten()]", "layers = [nn.Flatten(), nn.ReLU()]",
+           "tp3_mlp", kind='architecture'),
+    Mutant("alternative: mlp with one nn.ReLU instance reused", MLP,
+           "    layers = [nn.Flatten()]\n    width = n_in\n    for h in n_hidden:\n"
+           "        layers += [nn.Linear(width, h), nn.ReLU()]\n",
+           "    relu = nn.ReLU()  # one instance, used after every hidden layer\n"
+           "    layers = [nn.Flatten()]\n    width = n_in\n    for h in n_hidden:\n"
+           "        layers += [nn.Linear(width, h), relu]\n", None),
+    Mutant("alternative: mlp with nn.Dropout(0) kept and dropout before the ReLU", MLP,
+           "        layers += [nn.Linear(width, h), nn.ReLU()]\n        if dropout > 0:\n            layers.append(nn.Dropout(dropout))\n",
+           "        layers += [nn.Linear(width, h), nn.Dropout(dropout), nn.ReLU()]\n", None),
     Mutant("alternative: mlp built with add_module", MLP, "    layers = [nn.Flatten()]\n",
            "    sizes = [n_in, *n_hidden]\n"
            "    mlp = nn.Sequential(nn.Flatten())\n"
@@ -428,7 +500,10 @@ MUTANTS = [
            "    mlp.add_module('out', nn.Linear(sizes[-1], n_out))\n"
            "    return mlp\n"
            "    layers = [nn.Flatten()]\n", None),
-    Mutant("train: model.train() forgotten", TRAIN, "    model.train()\n", "", "tp3_train_epoch"),
+    Mutant("train: model.train() forgotten", TRAIN, "    model.train()\n", "", "tp3_train_epoch", kind='dropout'),
+    Mutant("train: batches not moved to the device", TRAIN,
+           "        inputs, targets = inputs.to(device), targets.to(device)\n        outputs = model(inputs)\n        loss",
+           "        outputs = model(inputs)\n        loss", "tp3_train_epoch", kind='argument reaching the computation'),
     Mutant("train: zero_grad forgotten", TRAIN, "        optimizer.zero_grad()\n        loss.backward()\n",
            "        loss.backward()\n", "tp3_train_epoch"),
     Mutant("train: zero_grad between backward and step", TRAIN,
@@ -441,7 +516,18 @@ MUTANTS = [
            "        loss = F.cross_entropy(outputs, targets)\n", "tp3_train_epoch"),
     Mutant("train: the loss tensor accumulated", TRAIN, "total += loss.item() * inputs.shape[0]",
            "total = total + loss * inputs.shape[0]", "tp3_train_epoch"),
-    Mutant("evaluate: model.eval() forgotten", TRAIN, "    model.eval()\n", "", "tp3_evaluate"),
+    Mutant("train: device hard-coded 'cpu'", TRAIN,
+           "        inputs, targets = inputs.to(device), targets.to(device)\n        outputs = model(inputs)\n        loss",
+           "        inputs, targets = inputs.to('cpu'), targets.to('cpu')\n        outputs = model(inputs)\n        loss",
+           "tp3_train_epoch", kind='argument reaching the computation'),
+    Mutant("train: targets left where they are", TRAIN,
+           "        inputs, targets = inputs.to(device), targets.to(device)\n        outputs = model(inputs)\n        loss",
+           "        inputs = inputs.to(device)\n        outputs = model(inputs)\n        loss", "tp3_train_epoch", kind='argument reaching the computation'),
+    Mutant("train: criterion(targets, outputs)", TRAIN, "        loss = criterion(outputs, targets)\n",
+           "        loss = criterion(targets, outputs)\n", "tp3_train_epoch", kind='swapped arguments'),
+    Mutant("evaluate: model.eval() forgotten", TRAIN, "    model.eval()\n", "", "tp3_evaluate", kind='dropout'),
+    Mutant("evaluate: batches not moved to the device", TRAIN,
+           "            inputs, targets = inputs.to(device), targets.to(device)\n", "", "tp3_evaluate", kind='argument reaching the computation'),
     Mutant("evaluate: gradients recorded", TRAIN, "    with torch.no_grad():\n", "    with torch.enable_grad():\n",
            "tp3_evaluate"),
     Mutant("evaluate: accuracy in percent", TRAIN, "return total / n, correct / n", "return total / n, 100 * correct / n",
@@ -485,13 +571,18 @@ MUTANTS = [
            COMPARE_HEAD.replace("        g = torch.Generator().manual_seed(seed)\n", "")
            .replace("    results = {}\n", "    results = {}\n    g = torch.Generator().manual_seed(seed)\n"),
            "tp3_compare_runs"),
-    Mutant("compare: model.train() forgotten", COMPARE, "        model.train()\n", "", "tp3_compare_runs"),
+    Mutant("compare: model.train() forgotten", COMPARE, "        model.train()\n", "", "tp3_compare_runs", kind='dropout'),
     Mutant("compare: losses kept as tensors", COMPARE, "losses.append(loss.item())", "losses.append(loss)",
            "tp3_compare_runs"),
     Mutant("compare: the first run's model reused", COMPARE, "        model = make_model()\n",
            "        model = next(iter(results.values()))['model'] if results else make_model()\n", "tp3_compare_runs"),
     Mutant("compare: minibatch seed hard-coded", COMPARE, "        g = torch.Generator().manual_seed(seed)\n",
            "        g = torch.Generator().manual_seed(0)\n", "tp3_compare_runs"),
+    Mutant("compare: optimiser created inside the step loop", COMPARE,
+           "        optimizer = make_optimizer(model.parameters())\n        model.train()\n"
+           "        g = torch.Generator().manual_seed(seed)\n        losses = []\n        for _ in range(steps):\n",
+           "        model.train()\n        g = torch.Generator().manual_seed(seed)\n        losses = []\n"
+           "        for _ in range(steps):\n            optimizer = make_optimizer(model.parameters())\n", "tp3_compare_runs", kind='state shared'),
     Mutant("alternative: compare_runs as a dict comprehension over a helper", COMPARE, COMPARE_BODY,
            '''    def run(make_model, make_optimizer):
         torch.manual_seed(seed)
@@ -553,6 +644,12 @@ def test_mutant_names_are_unique():
 
 def test_points(source_nb):
     assert notebooks.total_points(source_nb) == POINTS
+    assert notebooks.bonus_points(source_nb) == BONUS
+
+
+def test_core_fits_one_session(source_nb):
+    core = [c for c in notebooks.test_cells(source_nb) if not notebooks.is_optional(c)]
+    assert len(core) <= 14, f"{len(core)} graded test cells in the core (at most 14)"
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=str)
@@ -573,7 +670,7 @@ def test_reference_solution_passes_every_test(source_nb, tmp_path):
     assert set(results) == expected
     failed = {g: o.message for g, o in results.items() if not o.passed}
     assert not failed, f"the reference solution fails: {failed}"
-    assert sum(o.points for o in results.values()) == POINTS
+    assert sum(o.points for o in results.values()) == POINTS + BONUS
     print(f"\nTP3 source notebook, grading mode: {elapsed:.1f} s")
     # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
 

@@ -25,7 +25,7 @@ import time
 import pytest
 
 from graders import notebooks
-from tests.mutation import ROOT, Mutant, apply, run_source
+from tests.mutation import ROOT, Mutant, apply, run_source, wrong_reason
 
 TP = "TP5_convnets"
 SOURCE = ROOT / "source" / TP / "convnets.ipynb"
@@ -477,6 +477,134 @@ MUTANTS = [
         losses.append(float(loss))
     return losses
 """, None),
+
+    # --- round 3 (hidden tests by kind of escape): correct answers written differently ---------------
+    # Against the hidden tests before round 3, the five padding="same" answers lost points (the tests
+    # read conv.padding) and the ten wrong mutants of the next block passed every test.
+    Mutant("correct: ConvStack with padding='same' (odd kernel)", REGISTER,
+           "self.convs.append(nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2))",
+           "self.convs.append(nn.Conv2d(c_in, c_out, kernel_size, padding=\"same\"))", None),
+    Mutant("correct: conv_sequential with padding='same' and one shared nn.ReLU instance", REGISTER,
+           """    layers = []
+    for i in range(len(channels) - 1):
+        if i > 0:
+            layers.append(nn.ReLU())
+        layers.append(nn.Conv2d(channels[i], channels[i + 1], kernel_size, padding=kernel_size // 2))
+""", """    relu = nn.ReLU()
+    layers = []
+    for i in range(len(channels) - 1):
+        if i > 0:
+            layers.append(relu)
+        layers.append(nn.Conv2d(channels[i], channels[i + 1], kernel_size, padding="same"))
+""", None),
+    Mutant("correct: PlainNet with padding='same' wherever the stride is 1", PLAIN,
+           """        layers = [nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU()]
+        c_in = widths[0]
+        for s, width in enumerate(widths):
+            for j in range(2 * n):
+                stride = 2 if (s > 0 and j == 0) else 1
+                layers += [nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False),""",
+           """        layers = [nn.Conv2d(in_channels, widths[0], 3, padding="same", bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU()]
+        c_in = widths[0]
+        for s, width in enumerate(widths):
+            for j in range(2 * n):
+                stride = 2 if (s > 0 and j == 0) else 1
+                layers += [nn.Conv2d(c_in, width, 3, stride=stride, padding="same" if stride == 1 else 1, bias=False),""",
+           None),
+    Mutant("correct: BasicBlock's conv2 with padding='same'", BASIC,
+           "self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)",
+           "self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, padding=\"same\", bias=False)", None),
+    Mutant("correct: ResNet's stem with padding='same'", RESNET,
+           "self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=False),",
+           "self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 3, padding=\"same\", bias=False),", None),
+    Mutant("correct: inner width int(out_channels / reduction), padding='same' when the stride is 1", BOTTLE,
+           "\n        mid = out_channels // reduction\n"
+           "        self.conv1 = nn.Conv2d(in_channels, mid, 1, bias=False)\n"
+           "        self.bn1 = nn.BatchNorm2d(mid)\n"
+           "        self.conv2 = nn.Conv2d(mid, mid, 3, stride=stride, padding=1, bias=False)",
+           "\n        mid = int(out_channels / reduction)\n"
+           "        self.conv1 = nn.Conv2d(in_channels, mid, 1, bias=False)\n"
+           "        self.bn1 = nn.BatchNorm2d(mid)\n"
+           "        self.conv2 = nn.Conv2d(mid, mid, 3, stride=stride, padding=\"same\" if stride == 1 else 1, bias=False)",
+           None),
+    Mutant("correct: augment with gather and a flipped column index (device-aware)", AUGMENT,
+           """    rows = (i[:, None] + torch.arange(H, device=x.device))[:, None, :, None]   # (N, 1, H, 1)
+    cols = (j[:, None] + torch.arange(W, device=x.device))[:, None, None, :]   # (N, 1, 1, W)
+    n = torch.arange(N, device=x.device)[:, None, None, None]
+    c = torch.arange(C, device=x.device)[None, :, None, None]
+    out = padded[n, c, rows, cols]                                         # (N, C, H, W)
+    out = torch.where(flip[:, None, None, None], out.flip(3), out)
+""", """    ar_h, ar_w = torch.arange(H, device=x.device), torch.arange(W, device=x.device)
+    rows = (i[:, None] + ar_h).view(N, 1, H, 1).expand(N, C, H, W + 2 * p)
+    out = padded.gather(2, rows)                                           # (N, C, H, W + 2p)
+    cw = torch.where(flip[:, None], W - 1 - ar_w, ar_w)                    # read the columns backwards if flipped
+    cols = (j[:, None] + cw).view(N, 1, 1, W).expand(N, C, H, W)
+    out = out.gather(3, cols)
+""", None),
+
+    # --- round 3: wrong answers by kind of escape (each escaped the tests before this round) ------------
+    # architecture contracts by behaviour: missing activations
+    Mutant("PlainNet: no ReLU after the stem's BN", PLAIN,
+           "nn.BatchNorm2d(widths[0]), nn.ReLU()]", "nn.BatchNorm2d(widths[0])]", "tp5_plainnet", kind="architecture"),
+    Mutant("PlainNet: no ReLU after the first conv-BN of each stage", PLAIN,
+           "                           nn.BatchNorm2d(width), nn.ReLU()]",
+           "                           nn.BatchNorm2d(width)] + ([nn.ReLU()] if j > 0 else [])", "tp5_plainnet", kind="architecture"),
+    # architecture contracts by behaviour: widths that do not divide (parameter counts for several configurations)
+    Mutant("Bottleneck: inner width rounded up (math.ceil)", BOTTLE,
+           "\n        mid = out_channels // reduction\n", "\n        mid = math.ceil(out_channels / reduction)\n",
+           "tp5_bottleneck", kind="architecture"),
+    Mutant("Bottleneck: inner width round(out_channels / reduction)", BOTTLE,
+           "\n        mid = out_channels // reduction\n", "\n        mid = round(out_channels / reduction)\n",
+           "tp5_bottleneck", kind="architecture"),
+    # arguments that must reach the computation: the device (probed with 'meta' tensors), batch_size
+    Mutant("augment: flip mask left on the CPU", AUGMENT,
+           "flip = (torch.rand(N, generator=g) < flip_prob).to(x.device)", "flip = torch.rand(N, generator=g) < flip_prob",
+           "tp5_augment", kind="argument reaching the computation"),
+    Mutant("augment: index grids built on the CPU", AUGMENT,
+           "rows = (i[:, None] + torch.arange(H, device=x.device))", "rows = (i[:, None] + torch.arange(H))",
+           "tp5_augment", kind="argument reaching the computation"),
+    Mutant("augment: the result returned on the CPU", AUGMENT, "    return out, y\n", "    return out.cpu(), y\n",
+           "tp5_augment", kind="argument reaching the computation"),
+    Mutant("evaluate: batch_size ignored (one forward pass on all of x)", EVALUATE,
+           """        for start in range(0, x.shape[0], batch_size):
+            logits = model(x[start:start + batch_size])
+            yb = y[start:start + batch_size]
+""", """        for start in range(0, x.shape[0], x.shape[0]):
+            logits = model(x[start:])
+            yb = y[start:]
+""", "tp5_evaluate", kind="argument reaching the computation"),
+    # state that must not be shared or leak: the global random generator
+    Mutant("augment: reseeds the global generator from g, flips from it", AUGMENT,
+           "    flip = (torch.rand(N, generator=g) < flip_prob).to(x.device)",
+           "    torch.manual_seed(g.initial_seed())\n    flip = (torch.rand(N) < flip_prob).to(x.device)", "tp5_augment", kind="state shared or leaked"),
+    Mutant("train_model: reseeds the global generator from g (torch.manual_seed)", TRAIN,
+           "    losses = []\n", "    losses = []\n    torch.manual_seed(g.initial_seed())\n", "tp5_train", kind="state shared or leaked"),
+
+    # --- round 3: wrong answers of the same kinds that the tests already caught (kept as regressions) --------
+    Mutant("BasicBlock: no skip connection (relu of the branch only)", BASIC,
+           "return F.relu(out + self.shortcut(x))", "return F.relu(out)", "tp5_basic_block", kind="architecture"),
+    Mutant("BasicBlock: bn2 is bn1 (one BatchNorm shared)", BASIC,
+           "        self.bn2 = nn.BatchNorm2d(out_channels)\n", "        self.bn2 = self.bn1\n", "tp5_basic_block", kind="state shared or leaked"),
+    Mutant("ResNet: one block object repeated within a stage", RESNET,
+           """            for j in range(count):
+                blocks.append(block(c_in, width, 2 if (s > 0 and j == 0) else 1))
+                c_in = width
+""", """            rest = block(width, width, 1)
+            blocks += [block(c_in, width, 2 if s > 0 else 1)] + [rest] * (count - 1)
+            c_in = width
+""", "tp5_resnet", kind="state shared or leaked"),
+    Mutant("PlainNet: the width changes on the second conv of each stage", PLAIN,
+           """                layers += [nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False),
+                           nn.BatchNorm2d(width), nn.ReLU()]
+                c_in = width
+""", """                c_out = c_in if j == 0 else width
+                layers += [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+                           nn.BatchNorm2d(c_out), nn.ReLU()]
+                c_in = c_out
+""", "tp5_plainnet", kind="architecture"),
+    Mutant("evaluate: puts the model back in train mode at the end", EVALUATE,
+           "    return total_loss / x.shape[0], correct / x.shape[0]",
+           "    model.train()\n    return total_loss / x.shape[0], correct / x.shape[0]", "tp5_evaluate", kind="train/eval mode"),
 ]
 
 
@@ -642,3 +770,5 @@ def test_mutant(source_nb, mutant, tmp_path):
     else:
         outcome = outcomes[mutant.name, mutant.caught_by]
         assert not outcome.passed, f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
+        why = wrong_reason(outcome.message)  # caught by a check, not by an undefined name or a timeout
+        assert why is None, f"mutant {mutant.name!r} fails {mutant.caught_by} for the wrong reason ({why}): {outcome.message}"
