@@ -36,6 +36,7 @@ class Mutant:
     old: str               # text found exactly once in the reference solution
     new: str               # what replaces it
     caught_by: str | None  # grade_id of the test cell that must fail; None: all must pass
+    kind: str | None = None  # the kind of bug students really make (CI runs every tagged one)
 
     def __str__(self) -> str:
         return self.name
@@ -73,6 +74,11 @@ def engine() -> Engine:
 def run(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None) -> dict[str, outcomes.Outcome]:
     """Execute ``nb`` as grading does, next to a copy of the TP's files; outcomes by
     test grade_id."""
+    return run_executed(nb, tp_folder, tmp_path, timeout)[0]
+
+
+def run_executed(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None):
+    """:func:`run`, and the executed notebook."""
     work = Path(tempfile.mkdtemp(prefix="tp-", dir=tmp_path))
     shutil.copytree(ROOT / "source" / tp_folder, work, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
@@ -82,7 +88,36 @@ def run(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None) -> dict[
         limits = Limits(timeout, limits.notebook_timeout, limits.max_output_bytes)
     result = engine().run(nb, work, limits)
     shutil.rmtree(work, ignore_errors=True)
-    return {o.grade_id: o for o in result.outcomes}
+    return {o.grade_id: o for o in result.outcomes}, result.nb
+
+
+#: Failures that prove nothing about a test's power: the test never got to check the bug.
+WRONG_REASONS = ("NameError", "not answered yet", "interrupted", *outcomes.OWN_ERRORS)
+
+
+def wrong_reason(message: str) -> str | None:
+    """Why a failed test cell's message does not count as catching a bug, if it does not."""
+    return next((r for r in WRONG_REASONS if r in message), None)
+
+
+def cell_error(executed_nb, gid: str) -> str | None:
+    """The error an executed cell raised, if any (a mutated answer must itself run)."""
+    cell = notebooks.cell_by_grade_id(executed_nb, gid)
+    err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    return None if err is None else f"{err.get('ename')}: {str(err.get('evalue'))[:200]}"
+
+
+def assert_caught(mutant: Mutant, results: dict, executed_nb):
+    """The mutant's test cell failed, for the right reason: its answer cell ran, and the
+    test checked the answer (an assertion, or the error the answer raised), rather than
+    meeting an undefined name, a timeout, a dead kernel or the notebook's deadline."""
+    ran = cell_error(executed_nb, mutant.cell)
+    assert ran is None, f"mutant {mutant.name!r}: its answer cell {mutant.cell} raised {ran}"
+    outcome = results[mutant.caught_by]
+    assert not outcome.passed, f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
+    why = wrong_reason(outcome.message)
+    assert why is None, (f"mutant {mutant.name!r} fails {mutant.caught_by} for the wrong "
+                         f"reason ({why}): {outcome.message}")
 
 
 def run_source(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None) -> dict[str, outcomes.Outcome]:
@@ -102,35 +137,46 @@ def check_mutant(source_nb, tp_folder: str, mutant: Mutant, tmp_path: Path, time
     nb = apply(source_nb, mutant)
     if mutant.caught_by is not None:
         nb = truncate_after(nb, mutant.caught_by)
-    results = run(nb, tp_folder, tmp_path, timeout)
+    results, executed = run_executed(nb, tp_folder, tmp_path, timeout)
     if mutant.caught_by is None:
         failed = {g: o.message for g, o in results.items() if not o.passed}
         assert not failed, f"correct alternative {mutant.name!r} fails: {failed}"
     else:
-        outcome = results[mutant.caught_by]
-        assert not outcome.passed, f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
+        # the round's controls, a round of one too: what the mutant cannot reach still passes
+        broken = {g: o.message for g, o in results.items() if g != mutant.caught_by
+                  and mutant.cell not in deps(source_nb, g) and not o.passed}
+        assert not broken, (f"mutant {mutant.name!r}: test cells that do not use "
+                            f"{mutant.cell} fail too, so the run proves nothing: {broken}")
+        assert_caught(mutant, results, executed)
 
 
-#: CI runs the first PER_CELL wrong mutants of each test cell (the contract's minimum is 3);
-#: ``make test-mutants-all`` (DL_COURSE_ALL_MUTANTS=1) runs every one. Every mutant's edit
-#: is checked to apply by the fast suite either way.
+#: CI runs the first PER_CELL wrong mutants of each test cell (the contract's minimum is 3)
+#: and, for each test cell, one mutant of every ``kind`` tagged there (the realistic bugs:
+#: an argument never varied, an edge value, aliasing, a second call...): every kind of bug
+#: runs in CI, within its time budget; ``make test-mutants-all``
+#: (DL_COURSE_ALL_MUTANTS=1) runs every one. Every mutant's edit is checked to apply by the
+#: fast suite either way.
 PER_CELL = 3
 
 
 def wrong(mutants: list[Mutant]) -> list[Mutant]:
-    """The mutants that a test cell must catch (each run on its own, truncated): the
-    first PER_CELL of each test cell, or all of them with DL_COURSE_ALL_MUTANTS=1."""
+    """The mutants that a test cell must catch: the first PER_CELL of each test cell and
+    the first of each kind tagged on it, or all of them with DL_COURSE_ALL_MUTANTS=1."""
     import os
 
     everything = os.environ.get("DL_COURSE_ALL_MUTANTS") == "1"
     taken: dict[str, int] = {}
+    kinds: set[tuple[str, str]] = set()
     out = []
     for m in mutants:
         if m.caught_by is None:
             continue
         taken[m.caught_by] = taken.get(m.caught_by, 0) + 1
-        if everything or taken[m.caught_by] <= PER_CELL:
+        new_kind = m.kind is not None and (m.kind, m.caught_by) not in kinds
+        if everything or new_kind or taken[m.caught_by] <= PER_CELL:
             out.append(m)
+            if m.kind:
+                kinds.add((m.kind, m.caught_by))
     return out
 
 
@@ -177,7 +223,7 @@ def check_wrong_round(source_nb, tp_folder: str, round_: list[Mutant], tmp_path:
     targets = {m.caught_by for m in round_}
     last = max(i for i, c in enumerate(nb.cells) if notebooks.grade_id(c) in targets)
     nb = truncate_after(nb, notebooks.grade_id(nb.cells[last]))
-    results = run(nb, tp_folder, tmp_path)
+    results, executed = run_executed(nb, tp_folder, tmp_path)
     mutated = {m.cell for m in round_}
     broken = {g: o.message for g, o in results.items()
               if g not in targets and not (deps(source_nb, g) & mutated) and not o.passed}
@@ -187,7 +233,8 @@ def check_wrong_round(source_nb, tp_folder: str, round_: list[Mutant], tmp_path:
         for m in round_:
             check_mutant(source_nb, tp_folder, m, tmp_path)
         return
-    missed = [m for m in round_ if results[m.caught_by].passed]
+    missed = [m for m in round_ if results[m.caught_by].passed
+              or wrong_reason(results[m.caught_by].message) or cell_error(executed, m.cell)]
     for m in missed:   # confirmed on its own, so that the failure names one bug
         check_mutant(source_nb, tp_folder, m, tmp_path)
 

@@ -17,14 +17,35 @@ from graders.grade import grade_course
 from . import toy_course
 from .conftest import answered, submit
 
-KERNEL_STARTERS = re.compile(r"\bNotebookClient\b|\bKernelManager\b|start_new_kernel|"
-                             r"ExecutePreprocessor|\bExecute\b\(|api\.autograde\b")
+KERNEL_STARTERS = re.compile(
+    r"\bNotebookClient\b|KernelManager\b|start_new_(?:async_)?kernel|run_kernel\b|"
+    r"ExecutePreprocessor|\bExecute\b\(|api\.autograde\b|nbclient\.execute\b|"
+    r"from\s+nbclient\s+import\s+[^#]*\bexecute\b|--execute\b|jupyter\s+execute\b|"
+    r"ipykernel_launcher|\bpapermill\b")
+
+
+@pytest.mark.parametrize("line", [
+    "client = NotebookClient(nb)", "km = AsyncKernelManager()", "KernelManager(kernel_name='x')",
+    "MultiKernelManager()", "start_new_kernel()", "start_new_async_kernel()",
+    "with run_kernel() as kc:", "nbclient.execute(nb)", "from nbclient import client, execute",
+    "subprocess.run(['jupyter', 'nbconvert', '--to', 'notebook', '--execute', p])",
+    "os.system('jupyter execute nb.ipynb')", "[sys.executable, '-m', 'ipykernel_launcher']",
+    "import papermill", "ep = ExecutePreprocessor()", "api.autograde('TP1')"])
+def test_every_way_to_start_a_kernel_is_recognised(line):
+    assert KERNEL_STARTERS.search(line), f"not recognised as starting a kernel: {line}"
+
+
+@pytest.mark.parametrize("line", ["from graders.engine import Engine", "run = engine.run(nb)",
+                                  "executed = result.executed", "kernel_env()"])
+def test_ordinary_lines_are_not_taken_for_kernel_starts(line):
+    assert not KERNEL_STARTERS.search(line), line
 
 
 def test_one_module_starts_kernels():
     """No module but the engine (and the Execute preprocessor it drives) starts a kernel.
     The benchmark that times plain nbgrader and a bare kernel is the one exception."""
-    allowed = {"graders/engine.py", "graders/preprocessors.py", "benchmarks/grading.py"}
+    allowed = {"graders/engine.py", "graders/preprocessors.py", "benchmarks/grading.py",
+               "graders/sandbox.py"}   # the sandbox writes the command the engine starts
     offenders = []
     for folder in ("graders", "tests", "benchmarks"):
         for path in (ROOT / folder).rglob("*.py"):

@@ -28,9 +28,24 @@ def with_cell(course, code, square=GOOD_SQUARE, cube="return x ** 3"):
     return nb
 
 
-GRADEBOOK_ATTACK = """
-import glob, os, sqlite3
-for path in glob.glob('/**/gradebook.db', recursive=True) + ['../../../gradebook.db']:
+# Attacks reach their target as a student's code would: walking up from the notebook's
+# folder to the course's root (grading runs under <course>/.work/run/<student>/<TP>/).
+# Each sabotages its own answer if it works, so a leak shows in the grade; `unsandboxed`
+# below runs them with SANDBOX = False and sees them succeed, so these tests can fail.
+WALK_UP = """
+import os
+def _course_paths(rel):
+    here, found = os.path.abspath('.'), []
+    for _ in range(8):
+        if os.path.exists(os.path.join(here, rel)):
+            found.append(os.path.join(here, rel))
+        here = os.path.dirname(here)
+    return found
+"""
+
+GRADEBOOK_ATTACK = WALK_UP + """
+import sqlite3
+for path in _course_paths('gradebook.db'):
     try:
         db = sqlite3.connect(path)
         db.execute('UPDATE grade SET auto_score = 100, manual_score = 100')
@@ -55,10 +70,16 @@ def square(x):
 """
 
 # Each of these sabotages its own answer if the attack works, so a leak shows in the grade.
-READ_SOLUTIONS = """
-import glob
-if glob.glob('/**/source/TP0_toy/*.ipynb', recursive=True):
-    square = lambda x: 0   # the solutions were readable
+READ_SOLUTIONS = WALK_UP + """
+_read = []
+for path in _course_paths('source/TP0_toy/toy.ipynb') + _course_paths('submitted/honest/TP0_toy/toy.ipynb'):
+    try:
+        with open(path) as f:
+            _read.append(f.read(100))
+    except OSError:
+        pass
+if _read:
+    square = lambda x: 0   # the solutions, or another student's notebook, were readable
 """
 
 # (the machine may be offline anyway: what proves isolation is having no interface but lo)
@@ -92,20 +113,65 @@ def square(x):
 """
 
 
-@pytest.fixture(scope="module")
-def graded(toy, tmp_path_factory):
+FORK_BOMB = """import os
+forked = 0
+for _ in range(1000):
+    try:
+        if os.fork() == 0:
+            import time; time.sleep(60); os._exit(0)
+        forked += 1
+    except OSError:
+        break
+print('forked', forked)"""
+
+
+def after_test(course, code, gid="toy_square", **answers):
+    """The toy answers, plus a cell of the student's own right after test cell ``gid``."""
+    nb = answered(course, **answers)
+    idx = next(i for i, c in enumerate(nb.cells) if notebooks.grade_id(c) == gid)
+    nb.cells.insert(idx + 1, new_code_cell(code))
+    return nb
+
+
+def hostile_course(toy, tmp_path_factory, name, extra_config=""):
     import shutil
 
     from graders.config import Course
 
-    root = tmp_path_factory.mktemp("hostile") / "course"
+    root = tmp_path_factory.mktemp(name) / "course"
     shutil.copytree(toy.root, root, ignore=shutil.ignore_patterns("gradebook.db", ".work"))
     (root / "course_config.py").write_text(
         (root / "course_config.py").read_text().replace("notebook_timeout=60", "notebook_timeout=20")
-        + "KERNEL_MEMORY_MB = 1024\nKERNEL_MAX_PROCESSES = 64\nMAX_OUTPUT_BYTES = 100_000\n")
-    course = Course(root)
+        + "KERNEL_MEMORY_MB = 1024\nKERNEL_MAX_PROCESSES = 64\nMAX_OUTPUT_BYTES = 100_000\n"
+        + extra_config)
+    return Course(root)
+
+
+def submit_reaching_attacks(course):
+    """The attacks that reach for files outside the notebook's folder, with an honest
+    student graded before them (whose recorded scores a gradebook attack would rewrite)
+    and one after (whose notebook they try to read)."""
+    submit(course, "a-honest", answered(course))
+    submit(course, "gradebook-attack", with_cell(course, GRADEBOOK_ATTACK, square="return 0", cube="return 0"))
+    submit(course, "read-solutions", with_cell(course, READ_SOLUTIONS))
+    submit(course, "honest", answered(course))
+
+
+@pytest.fixture(scope="module")
+def unsandboxed(toy, tmp_path_factory):
+    """The reaching attacks graded with SANDBOX = False: they must succeed there, or the
+    tests that show the sandbox stops them prove nothing."""
+    course = hostile_course(toy, tmp_path_factory, "unsandboxed", "SANDBOX = False\n")
+    submit_reaching_attacks(course)
+    results = {r.student: r for r in grade_course(course, progress=False)}
+    return course, results
+
+
+@pytest.fixture(scope="module")
+def graded(toy, tmp_path_factory):
+    course = hostile_course(toy, tmp_path_factory, "hostile")
     full = answered(course)
-    submit(course, "honest", full)
+    submit_reaching_attacks(course)
     submit(course, "honest-partial", answered(course, cube=None))
     submit(course, "invalid-json", nbformat.writes(full)[:500])
     v3 = nbformat.writes(nbformat.v3.convert.downgrade(full), version=3)
@@ -125,16 +191,18 @@ def graded(toy, tmp_path_factory):
     submit(course, "deadline", slow)
     submit(course, "memory-bomb", with_cell(course, "x = bytearray(8 * 2**30)\nx[::4096] = b'1' * len(x[::4096])",
                                             square=GOOD_SQUARE))
-    submit(course, "fork-bomb", with_cell(course, "import os\nfor _ in range(1000):\n    try:\n"
-                                          "        if os.fork() == 0:\n            import time; time.sleep(60); os._exit(0)\n"
-                                          "    except OSError:\n        break"))
+    submit(course, "fork-bomb", with_cell(course, FORK_BOMB))
     submit(course, "system-storm", with_cell(course, "import os\nfor _ in range(300):\n"
                                              "    os.system('sleep 30 &')"))
     submit(course, "sys-exit", with_cell(course, "import sys\nsys.exit(1)"))
     submit(course, "os-exit", with_cell(course, "import os\nos._exit(0)", square="return x"))
     submit(course, "kill-kernel", with_cell(course, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    # after a test cell that passed: that cell keeps its points
+    submit(course, "kill-after-test", after_test(course, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    submit(course, "os-exit-after-test", after_test(course, "import os\nos._exit(0)"))
+    submit(course, "sys-exit-after-test", after_test(course, "import sys\nsys.exit(1)",
+                                                     cube="return x ** 2"))
     submit(course, "output-bomb", with_cell(course, "for _ in range(2000):\n    print('x' * 10_000)"))
-    submit(course, "gradebook-attack", with_cell(course, GRADEBOOK_ATTACK, square="return 0", cube="return 0"))
     submit(course, "transformer-attack", with_cell(course, TRANSFORMER_ATTACK, square="return 0", cube="return 0"))
     submit(course, "always-equal", with_cell(course, ALWAYS_EQUAL))
     submit(course, "patch-builtins", with_cell(course, "import builtins\nbuiltins.float = lambda x: 9.0",
@@ -148,7 +216,6 @@ def graded(toy, tmp_path_factory):
     exfiltrate = with_cell(course, EXFILTRATE)
     submit(course, "exfiltrate", exfiltrate)
     submit(course, "error-bomb", with_cell(course, "raise Exception('x' * 50_000_000)"))
-    submit(course, "read-solutions", with_cell(course, READ_SOLUTIONS))
     submit(course, "network", with_cell(course, NETWORK))
     before = tree_digest(course.submitted_dir)
     results = {r.student: r for r in grade_course(course, progress=False)}
@@ -162,6 +229,7 @@ def outcome(r, gid):
 def test_honest_students_are_unaffected(graded):
     _, r, _ = graded
     assert (r["honest"].grade, r["honest"].points) == (2, 5)
+    assert (r["a-honest"].grade, r["a-honest"].points) == (2, 5)
     assert (r["honest-partial"].grade, r["honest-partial"].points) == (1, 3)
 
 
@@ -183,6 +251,9 @@ def test_submitted_files_are_untouched(graded):
     ("sys-exit", 2, "5/5 points"),
     ("os-exit", 0, "0/5 points"),
     ("kill-kernel", 0, "0/5 points"),
+    ("kill-after-test", 1, "3/5 points"),
+    ("os-exit-after-test", 1, "3/5 points"),
+    ("sys-exit-after-test", 1, "3/5 points"),
     ("output-bomb", 2, "5/5 points"),
     ("gradebook-attack", 0, "0/5 points"),
     ("transformer-attack", 0, "0/5 points"),
@@ -194,7 +265,6 @@ def test_submitted_files_are_untouched(graded):
     ("minimal-tracebacks", 0, "2/5 points"),
     ("exfiltrate", 0, "2/5 points"),
     ("error-bomb", 2, "5/5 points"),
-    ("read-solutions", 2, "5/5 points"),
     ("network", 2, "5/5 points"),
 ])
 def test_each_hostile_case_gets_a_grade_and_a_reason(graded, student, grade, reason):
@@ -226,27 +296,67 @@ def test_memory_bomb(graded):
         pytest.skip("this machine gives the kernel no memory limit: " + "; ".join(got.sandbox))
 
 
-def test_the_gradebook_holds_the_true_scores(graded):
+def gradebook_scores(course, students):
     from nbgrader.api import Gradebook
 
-    course, r, _ = graded
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
-        for student in ("honest", "honest-partial", "always-equal", "gradebook-attack"):
-            score = gb.find_submission(toy_course.TP_ID, student).score
-            assert score == r[student].points, student
+        return {s: gb.find_submission(toy_course.TP_ID, s).score for s in students}
+
+
+def test_the_gradebook_holds_the_true_scores(graded):
+    course, r, _ = graded
+    students = ("a-honest", "honest", "honest-partial", "always-equal", "gradebook-attack")
+    assert gradebook_scores(course, students) == {s: r[s].points for s in students}
+
+
+def test_without_the_sandbox_the_reaching_attacks_succeed(unsandboxed):
+    """The control of the two tests above and below: the same attacks, the sandbox off."""
+    course, r = unsandboxed
+    assert gradebook_scores(course, ["a-honest"])["a-honest"] == 200, \
+        "unsandboxed, the gradebook attack should rewrite the scores recorded before it"
+    assert r["read-solutions"].points == 2, \
+        "unsandboxed, the attack should find the solutions and sabotage its own answer"
+
+
+def test_the_solutions_and_other_hand_ins_are_out_of_reach(graded):
+    _, r, _ = graded
+    assert (r["read-solutions"].grade, r["read-solutions"].points) == (2, 5)
+
+
+def test_containment_is_measured(graded):
+    """The fork bomb stayed under the process limit; the flood was cut with its notice."""
+    course, r, _ = graded
+
+    def outputs(student):
+        nb = notebooks.read(course.autograded_dir / student / toy_course.TP_ID / toy_course.NOTEBOOK)
+        return ["".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+
+    if any("at most 64 processes" in p for p in r["fork-bomb"].sandbox):
+        forked = [int(t.split()[1]) for t in outputs("fork-bomb") if t.startswith("forked")]
+        assert forked and forked[0] < 64, f"forks made under a limit of 64 processes: {forked}"
+    flood = [t for t in outputs("output-bomb") if "x" * 100 in t or "output truncated" in t]
+    kept = sum(len(t) for t in flood)
+    assert kept <= 100_000 + 200, f"{kept} bytes of output kept, the budget is 100,000"
+    assert any("[output truncated" in t for t in flood), "no truncation notice"
 
 
 def test_no_hidden_test_reaches_the_student(graded):
     """Neither the JSON result nor the feedback page holds a hidden test's line, whatever
-    the answer did to its tracebacks or messages."""
+    the answer did to its tracebacks or messages; only a hidden assertion's own message
+    (what it checked) is shown, when the assertion itself failed."""
     import json
 
     course, r, _ = graded
     for student in ("minimal-tracebacks", "exfiltrate", "honest-partial", "always-equal"):
         page = (course.feedback_dir / student / toy_course.TP_ID / "feedback.html").read_text()
         text = json.dumps(r[student].to_dict()) + page
-        for secret in ("hidden: square", "hidden: cube", "float(square(-3))", "BEGIN HIDDEN"):
+        for secret in ("float(square(-3))", "float(cube(2))", "== 9.0", "BEGIN HIDDEN"):
             assert secret not in text, (student, secret)
+        if student != "always-equal":   # its hidden assertion failed: its message is shown
+            assert "hidden: square" not in text, student
+    assert outcome(r["always-equal"], "toy_square").message == \
+        "a hidden test failed (AssertionError): hidden: square(-3)"
     assert "raised in your code" in outcome(r["exfiltrate"], "toy_square").message
     assert "GuardFailed" in outcome(r["import-attack"], "toy_square").message
 
