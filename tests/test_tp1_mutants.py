@@ -251,6 +251,10 @@ MUTANTS = [
     # --- exercise 1: numerical_grad -------------------------------------------------------
     Mutant("forward difference instead of the central one", NUMGRAD,
            CENTRAL, "return (f(x + h) - f(x)) / h", "tp1_numerical_grad"),
+    Mutant("central difference divided by h instead of 2 h", NUMGRAD,
+           CENTRAL, "return (f(x + h) - f(x - h)) / h", "tp1_numerical_grad"),
+    Mutant("central difference with the sign flipped", NUMGRAD,
+           CENTRAL, "return (f(x - h) - f(x + h)) / (2 * h)", "tp1_numerical_grad"),
     Mutant("correct: 0.5 * (...) / h", NUMGRAD,
            CENTRAL, "return 0.5 * (f(x + h) - f(x - h)) / h", None),
 
@@ -472,6 +476,9 @@ MUTANTS = [
            "    model.zero_grad()\n", "", "tp1_train_step"),
     Mutant("train_step climbs the gradient (+= instead of -=)", STEP,
            "        p.data -= lr * p.grad", "        p.data += lr * p.grad", "tp1_train_step"),
+    Mutant("train_step zeroes the gradients after backward (nothing left to update with)", STEP,
+           "    model.zero_grad()\n    loss.backward()\n", "    loss.backward()\n    model.zero_grad()\n",
+           "tp1_train_step"),
     Mutant("correct: zero_grad first, update written as += -lr * grad", STEP, STEP_BODY,
            "    model.zero_grad()\n"
            "    loss = loss_fn([model(x) for x in X], ys)\n"
