@@ -82,8 +82,8 @@ check:  ## self-check a notebook: make check NB=release/TP1_micrograd/micrograd.
 	@test -n "$(NB)" || { echo "usage: make check NB=path/to/notebook.ipynb"; exit 2; }
 	$(PYTHON) -m graders $(COURSE_ARG) check "$(NB)"
 
-benchmark-grading:  ## time make grade against plain nbgrader: [STUDENTS=20] [JOBS=2]
-	$(PYTHON) benchmarks/grading.py --students $(or $(STUDENTS),20) --jobs $(or $(JOBS),2)
+benchmark-grading:  ## time make grade against plain nbgrader: [TP=TP1] [STUDENTS=20] [JOBS=2]
+	$(PYTHON) benchmarks/grading.py --students $(or $(STUDENTS),20) --jobs $(or $(JOBS),2) $(foreach t,$(TP),--tp "$(t)")
 
 test:  ## the fast test suite (what a developer runs often)
 	$(PYTHON) -m pytest -q -m "not slow" -n 2
