@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -31,6 +30,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
 sys.path.insert(0, str(ROOT))
 from graders import execute, notebooks, outcomes  # noqa: E402
 
@@ -48,16 +49,6 @@ print({MARK!r} + _json.dumps({{
     "train_cpu_seconds": round(_train_cpu_seconds, 1), "kernel_cpu_seconds": round(_time.process_time(), 1),
     "torch": torch.__version__}}))
 '''
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -27,6 +26,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
 sys.path.insert(0, str(ROOT))
 from graders import execute, outcomes  # noqa: E402
 
@@ -40,16 +41,6 @@ print({MARK!r} + _json.dumps({{
     "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
     "torch": torch.__version__, "torch_threads": torch.get_num_threads()}}))
 '''
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:

@@ -31,12 +31,13 @@ import contextlib
 import json
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
 TP = ROOT / "source" / "TP4_gpt"
 
 CONFIGS = {
@@ -73,16 +74,6 @@ def load_notebook_code(device: str) -> dict:
         os.chdir(cwd)
     ns["device"] = device
     return ns
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def lr_at(step: int, peak: float, warmup: int, total: int) -> float:

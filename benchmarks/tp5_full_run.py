@@ -25,19 +25,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import nbformat
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
 TP = ROOT / "source" / "TP5_convnets"
 OUT = ROOT / "benchmarks" / "out"
 NEEDED = ("tp5_basic_block_solution", "tp5_resnet_solution", "tp5_augment_solution", "tp5_evaluate_solution")
@@ -52,16 +51,6 @@ def notebook_code() -> dict:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in NEEDED:
             exec(compile(cell.source, cell.metadata["nbgrader"]["grade_id"], "exec"), ns)
     return ns
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:

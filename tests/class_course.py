@@ -320,3 +320,12 @@ def published(root: Path, extra_config: str = "") -> Course:
     grade_mod.publish(course)  # today's reader: before the fields it does not know
     add_future_fields(course)
     return course
+
+
+def private_copy(course: Course, tmp_path: Path) -> Course:
+    """A copy of a published class for one test that writes into it or changes its settings."""
+    import shutil
+
+    root = tmp_path / "course"
+    shutil.copytree(course.root, root, symlinks=True)
+    return Course(root)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 
 import pytest
 
@@ -24,9 +23,7 @@ def course(tmp_path_factory) -> Course:
 @pytest.fixture
 def own_course(course, tmp_path) -> Course:
     """A private copy, for a test that writes into the course or changes its settings."""
-    root = tmp_path / "course"
-    shutil.copytree(course.root, root, symlinks=True)
-    return Course(root)
+    return cc.private_copy(course, tmp_path)
 
 
 def grades_csv(course: Course) -> dict[str, dict]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from graders import cli, report
-from graders.config import ROOT, Course
+from graders.config import Course
 
 from . import class_course as cc
 from .conftest import tree_digest
@@ -112,9 +112,7 @@ def page(page_html) -> Page:
 
 @pytest.fixture
 def own_course(course, tmp_path) -> Course:
-    root = tmp_path / "course"
-    shutil.copytree(course.root, root, symlinks=True)
-    return Course(root)
+    return cc.private_copy(course, tmp_path)
 
 
 def test_numbers_equal_grades_csv(page, course):

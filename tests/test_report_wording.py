@@ -29,9 +29,7 @@ def base(tmp_path_factory) -> Course:
 
 @pytest.fixture
 def course(base, tmp_path) -> Course:
-    root = tmp_path / "course"
-    shutil.copytree(base.root, root, symlinks=True)
-    return Course(root)
+    return cc.private_copy(base, tmp_path)
 
 
 def render(course) -> tuple[str, Page]:
