@@ -63,7 +63,7 @@ ci-sandbox:  ## CI runners (Ubuntu 24.04): allow the user namespaces the grading
 	if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]; then sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0; fi
 
 student-kit:  ## the students' repository: student-kit/ and student-kit.zip, from release/ only
-	$(PYTHON) -m graders.kit --zip
+	$(PYTHON) -m graders.student.kit --zip
 
 report:  ## the class report page, <course>/report/index.html, from the stored results [COURSE=]
 	$(PYTHON) -m graders $(COURSE_ARG) report

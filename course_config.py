@@ -2,7 +2,7 @@
 
 It is read two ways, so that there is no second file to keep in sync:
 
-- by ``graders`` (``graders/config.py`` imports it): the TP list, the 0/1/2 policy, paths;
+- by ``graders`` (``graders/course/config.py`` imports it): the TP list, the 0/1/2 policy, paths;
 - by nbgrader itself, as its configuration file: the CLI takes it with
   ``--JupyterApp.config_file=course_config.py`` and ``graders`` loads the same ``c``.
   (Do not add an ``nbgrader_config.py``: nbgrader would load it too, and it would win.)
@@ -72,7 +72,7 @@ TP_WEIGHT = 0.5
 FINAL_SCALE = 20
 
 # ----------------------------------------------------------------------------------
-# The grading sandbox (graders/sandbox.py): limits of each student's kernel
+# The grading sandbox (graders/grading/sandbox.py): limits of each student's kernel
 # ----------------------------------------------------------------------------------
 
 #: Run each kernel isolated (bubblewrap, cgroups, rlimits: whatever the machine allows).
@@ -91,7 +91,7 @@ KERNEL_MAX_FILE_MB = 512
 #: Output kept per cell; a cell printing more is truncated (not failed).
 MAX_OUTPUT_BYTES = 2_000_000
 
-#: What a hand-in may be, as read by the grader (graders/handin.py), outside the sandbox.
+#: What a hand-in may be, as read by the grader (graders/course/handin.py), outside the sandbox.
 #: A notebook larger than this is "not a readable notebook" (a TP notebook without outputs
 #: is under 1 MB; saved outputs and pictures add a few MB).
 HANDIN_MAX_NOTEBOOK_MB = 50
@@ -103,7 +103,7 @@ HANDIN_MAX_METADATA_BYTES = 4096
 HANDIN_MAX_ENTRIES = 10_000
 
 # ----------------------------------------------------------------------------------
-# The students' kit (make student-kit, graders/kit.py)
+# The students' kit (make student-kit, graders/student/kit.py)
 # ----------------------------------------------------------------------------------
 
 #: The students' GitHub repository, where the kit is published (e.g. the GitHub Classroom
@@ -117,7 +117,7 @@ STUDENT_REPO_URL = ""
 STUDENT_HAND_IN = ""
 
 # ----------------------------------------------------------------------------------
-# The TPs' data files, for a notebook opened alone (graders/datafiles.py, make data-cells)
+# The TPs' data files, for a notebook opened alone (graders/course/datafiles.py, make data-cells)
 # ----------------------------------------------------------------------------------
 
 #: Where the TPs' files are published, each at DATA_URL/<TP folder>/<path>, for a notebook
@@ -142,7 +142,7 @@ DATA_UPSTREAM = {
 }
 
 # ----------------------------------------------------------------------------------
-# The class report (make report): similar answers (graders/similarity.py)
+# The class report (make report): similar answers (graders/instructor/similarity.py)
 # ----------------------------------------------------------------------------------
 
 #: Pairs of students whose answers are at least this similar are listed in the report.
@@ -163,7 +163,7 @@ SIMILARITY_WINDOW = 1
 SIMILARITY_TOP = 20
 
 # ----------------------------------------------------------------------------------
-# Export to the school's LMS (make export FORMAT=moodle|canvas|csv, graders/lms.py)
+# Export to the school's LMS (make export FORMAT=moodle|canvas|csv, graders/instructor/lms.py)
 # ----------------------------------------------------------------------------------
 
 #: What the student ids here are in the LMS: "username" (Moodle username; Canvas SIS

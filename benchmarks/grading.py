@@ -5,7 +5,7 @@
 
 It builds a class of N students who each hand in every released TP (complete, partial,
 unmodified and broken notebooks in turn, generated from the source notebooks by
-``graders.examples``), then grades the same files twice, in two scratch courses:
+``graders.course.examples``), then grades the same files twice, in two scratch courses:
 
 1. **plain nbgrader**: ``nbgrader generate_assignment`` and ``nbgrader autograde <TP>``
    (sequential, its own CLI, the course's configuration and per-TP cell timeout);
@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from graders import examples, notebooks  # noqa: E402
-from graders.config import CONFIG_FILE, Course  # noqa: E402
+from graders.course import examples, notebooks  # noqa: E402
+from graders.course.config import CONFIG_FILE, Course  # noqa: E402
 
 KINDS = ["complete", "partial", "unmodified", "complete", "invalid-json"]
 
@@ -172,7 +172,7 @@ def fixed_cost_seconds(course: Course, repeat: int = 3) -> float:
     nbgrader's filters, scoring) running ``import torch`` and one test cell."""
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from graders.engine import Engine, Limits
+    from graders.grading.engine import Engine, Limits
 
     test = new_code_cell("assert 1 + 1 == 2, 'expected 2'")
     test.metadata["nbgrader"] = {"grade": True, "grade_id": "fixed_cost", "locked": True,

@@ -1,7 +1,7 @@
 """A TP's source notebook run as a student runs it, for the benchmark scripts.
 
-One run goes through ``graders.execute.run_notebook`` (the one way a notebook runs: a fresh
-kernel from ``graders/engine.py``), outside grading mode, next to a copy of the TP's files.
+One run goes through ``graders.grading.execute.run_notebook`` (the one way a notebook runs: a fresh
+kernel from ``graders/grading/engine.py``), outside grading mode, next to a copy of the TP's files.
 What a benchmark records comes back from the kernel itself: the time of each graded cell
 (a clock cell after each), the figures of chosen cells (saved by a cell after each, as the
 engine's matplotlib backend shows nothing), and the printed output.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from graders import execute  # noqa: E402
+from graders.grading import execute  # noqa: E402
 
 MARK = "BENCHMARK_CELL_DONE "
 

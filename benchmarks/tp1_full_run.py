@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
 sys.path.insert(0, str(ROOT))
-from graders import execute, notebooks, outcomes  # noqa: E402
+from graders.course import notebooks  # noqa: E402
+from graders.grading import execute, outcomes
 
 TP = ROOT / "source" / "TP1_micrograd"
 TRAINING_CELL = "tp1_training"

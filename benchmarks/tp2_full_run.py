@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
 sys.path.insert(0, str(ROOT))
-from graders import execute, outcomes  # noqa: E402
+from graders.grading import execute, outcomes  # noqa: E402
 
 TP = ROOT / "source" / "TP2_makemore"
 MARK = "TP2_FULL_RUN "

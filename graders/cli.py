@@ -7,27 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import datafiles, examples, export, release, results
-from .config import ROOT, Course, InputError
-
-#: The demo course `make demo` builds: what a fresh clone can grade, report on and export.
-DEMO = ROOT / "demo"
-
-
-def course_root(explicit: str | None) -> tuple[Path, str | None]:
-    """The course a verb works on, and a note to print when it was not the one asked for.
-
-    ``--root`` (the Makefile's ``COURSE=``) when given; else the repository, unless it
-    holds no course data (no submitted/, no results/) and the demo course does: then the
-    demo (a fresh clone after ``make demo``). Every verb resolves its course here."""
-    if explicit is not None:
-        return Path(explicit), None
-    if (not (ROOT / "submitted").is_dir() and not (ROOT / "results").is_dir()
-            and (DEMO / "course_config.py").is_file()):
-        return DEMO, (f"no submitted/ nor results/ in {ROOT}: using the demo course "
-                      f"({DEMO}); COURSE=folder (--root) chooses another")
-    return ROOT, None
-
+from .course import datafiles, examples, release
+from .course.config import DEMO, ROOT, Course, InputError, course_root
+from .grading import results
+from .publish import export
 
 def cmd_release(args) -> int:
     course = Course(args.root)
@@ -69,7 +52,7 @@ def cmd_grade(args) -> int:
 def _remove_stale_pages(course: Course, final) -> None:
     """After publishing: the feedback pages no published result backs (a student no longer
     in any result, an override withdrawn) are removed, each said."""
-    from .feedback import remove_stale
+    from .publish.feedback import remove_stale
 
     for page in remove_stale(course, final):
         print(f"removed {page.relative_to(course.root)}: no result backs it any more")
@@ -112,12 +95,12 @@ def cmd_grade_one(args) -> int:
     another TP's notebook)."""
     import json
 
-    from . import feedback, overrides
-    from .autograde import Grader
+    from .publish import feedback, overrides
+    from .grading.autograde import Grader
     from .grade import check_student, change, format_changes, input_hash, record
-    from .policy import short
-    from .prepare import fingerprints, identify
-    from .submissions import Submission, folder_of
+    from .grading.policy import short
+    from .grading.prepare import fingerprints, identify
+    from .grading.submissions import Submission, folder_of
 
     course = Course(args.root)
     tp = course.released_tp(args.tp)
@@ -223,7 +206,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .check import check, format_report
+    from .student.check import check, format_report
 
     report = check(Course(args.root), Path(args.notebook))
     print(format_report(report, Path(args.notebook)))
@@ -238,10 +221,10 @@ def cmd_shards(args) -> int:
 
 
 def cmd_forward(args) -> int:
-    """Verbs whose module parses its own options (graders.report, graders.lms)."""
+    """Verbs whose module parses its own options (``instructor.report``, ``instructor.lms``)."""
     import importlib
 
-    return importlib.import_module(f"graders.{args.module}").main(["--root", args.root]
+    return importlib.import_module(args.module).main(["--root", args.root]
                                                                   + args.rest)
 
 
@@ -280,8 +263,10 @@ def main(argv=None) -> int:
                        ("merge", "CI: merge shards' results into grades.csv and feedback/")):
         p = sub.add_parser(f"grade-{verb}", help=what, add_help=False)
         p.set_defaults(func=cmd_shards, shard_verb="grade" if verb == "shard" else verb)
-    for verb, module, what in (("report", "report", "the class report page (report/index.html)"),
-                               ("export", "lms", "grades in Moodle's / Canvas's import format")):
+    for verb, module, what in (("report", "graders.instructor.report",
+                                "the class report page (report/index.html)"),
+                               ("export", "graders.instructor.lms",
+                                "grades in Moodle's / Canvas's import format")):
         p = sub.add_parser(verb, help=what, add_help=False)
         p.set_defaults(func=cmd_forward, module=module)
     p = sub.add_parser("check", help="a student's self-check of one notebook")

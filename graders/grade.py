@@ -7,7 +7,7 @@ that breaks the grader is recorded as such and never stops the others.
 
 **Nothing is lost.** The inputs are checked before any work (the TPs, the students, the
 overrides, that ``submitted/`` holds hand-ins): a wrong one stops the run with a one-line
-:class:`~graders.config.InputError`. A stored result obtained from a handed-in notebook
+:class:`~graders.course.config.InputError`. A stored result obtained from a handed-in notebook
 is never replaced by "no submission" or "no notebook in the folder" (a folder emptied or
 moved): it is kept, and the run says so. Every result written is also kept in the
 result's history (``results.history``).
@@ -36,13 +36,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import (export, feedback, gradebook, handin, notebooks, overrides, policy, results,
-               submissions)
-from .autograde import Grader
-from .config import TP, Course, InputError, student_id
-from .prepare import route
-from .results import Result
-from .submissions import Submission
+from .course import handin, notebooks
+from .course.config import TP, Course, InputError, student_id
+from .grading import policy, results, submissions
+from .grading.autograde import Grader
+from .grading.prepare import route
+from .grading.results import Result
+from .grading.submissions import Submission
+from .publish import export, feedback, gradebook, overrides
 
 REGRADE_REPORT = "regrade-report.csv"
 REGRADE_COLUMNS = ("student", "tp", "old_grade", "new_grade", "old_points", "new_points",
@@ -116,10 +117,13 @@ def find_submissions(course: Course, tps: list[TP]) -> dict:
 # -- what a result was computed from ---------------------------------------------------
 @lru_cache(maxsize=1)
 def grader_version() -> str:
-    """A hash of the grading code (graders/*.py): a new grader regrades everything."""
+    """A hash of the grading code (graders/: its modules and templates): a new grader
+    regrades everything."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    package = Path(__file__).parent
+    files = (p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in sorted(files):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -133,7 +137,7 @@ def _files_hash(h, files: list[Path], base: Path) -> None:
 
 
 def _handin_hash(h, sub: Submission) -> None:
-    """A hand-in's files, read as hand-in files (``graders.handin``: no link followed,
+    """A hand-in's files, read as hand-in files (``graders.course.handin``: no link followed,
     nothing but regular files opened, none past the notebook size limit: a bigger file is
     hashed by its size, as grading reads none of it), and what it refused."""
     limits = sub.limits or handin.Limits.of()

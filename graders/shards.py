@@ -28,9 +28,10 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
-from . import export, overrides, results, submissions
-from .config import ROOT, Course, InputError, student_id
-from .results import Result
+from .course.config import ROOT, Course, InputError, student_id
+from .grading import results, submissions
+from .grading.results import Result
+from .publish import export, overrides
 
 Key = tuple[str, str]   # (student, TP id)
 

@@ -15,9 +15,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders import grade as grade_mod
-from graders.config import Course
-from graders.outcomes import Outcome
-from graders.results import Result, save
+from graders.course.config import Course
+from graders.grading.outcomes import Outcome
+from graders.grading.results import Result, save
 
 ROOT = Path(__file__).resolve().parent.parent
 TPS = ["TP1_class", "TP2_class"]

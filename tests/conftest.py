@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graders import notebooks, release
-from graders.config import Course
+from graders.course import notebooks, release
+from graders.course.config import Course
 
 from . import toy_course
 

@@ -33,7 +33,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-from graders import notebooks
+from graders.course import notebooks
 
 # -- helpers --------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 A :class:`Mutant` is one edit of one solution cell of a source notebook (the notebook
 with solutions and hidden tests). Executing the edited notebook as grading executes it
-(``graders.engine``: a fresh sandboxed kernel, the guard, the TP's limits) must make the
+(``graders.grading.engine``: a fresh sandboxed kernel, the guard, the TP's limits) must make the
 named test cell fail; an *alternative correct* solution (``caught_by=None``) must pass
 every test. Each TP's ``tests/test_tpN_mutants.py`` lists its mutants and calls
 :func:`check_mutant`.
@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from graders import notebooks, outcomes
-from graders.config import Course
-from graders.engine import Engine, Limits
+from graders.course import notebooks
+from graders.course.config import Course
+from graders.grading import outcomes
+from graders.grading.engine import Engine, Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,10 +1,10 @@
 """`make check`: the student's self-check, on the toy course."""
 from __future__ import annotations
 
-from graders import notebooks
-from graders.check import check, format_report, released_tps
 from graders.cli import main
-from graders.config import Course
+from graders.course import notebooks
+from graders.course.config import Course
+from graders.student.check import check, format_report, released_tps
 
 from . import toy_course
 from .conftest import answered, toy_release_nb
@@ -63,7 +63,7 @@ def test_check_needs_the_release_only(toy, tmp_path):
     shutil.copy(toy.root / "course_config.py", root)
     assert not (root / "source").exists()
     student = Course(root)
-    assert student.released_tps == []          # graders.config looks at source/ ...
+    assert student.released_tps == []          # graders.course.config looks at source/ ...
     assert [tp.id for tp in released_tps(student)] == [toy_course.TP_ID]  # ... check does not
     path = tmp_path / "mine.ipynb"
     notebooks.write(answered(toy, cube=None), path)

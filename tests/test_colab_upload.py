@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import datafiles
+from graders.course import datafiles
 from tests.test_datafiles import COURSE, cache_of, closed_port_url, run_cell
 
 LOADERS = {  # the TP's loader, run after its data cell: what a student's notebook does first

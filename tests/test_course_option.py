@@ -1,6 +1,6 @@
 """One ``COURSE=`` for every verb, and one fallback: a fresh clone after ``make demo`` has
 only the demo course's data, and every verb that reads a course finds it there
-(``graders.cli.course_root``)."""
+(``graders.course.config.course_root``)."""
 from __future__ import annotations
 
 import csv
@@ -8,9 +8,11 @@ import subprocess
 
 import pytest
 
-from graders import cli, results
-from graders.config import ROOT
-from graders.results import Result
+from graders import cli
+from graders.course import config
+from graders.course.config import ROOT
+from graders.grading import results
+from graders.grading.results import Result
 
 from . import toy_course
 
@@ -23,8 +25,8 @@ def fresh_clone(tmp_path, monkeypatch):
     demo = toy_course.make(repo / "demo")
     results.save(Result("alice", toy_course.TP_ID, 2, "5/5 points: complete", 5, 5),
                  demo / "results")
-    monkeypatch.setattr(cli, "ROOT", repo)
-    monkeypatch.setattr(cli, "DEMO", demo)
+    monkeypatch.setattr(config, "ROOT", repo)
+    monkeypatch.setattr(config, "DEMO", demo)
     return repo, demo
 
 
@@ -52,10 +54,10 @@ def test_feedback_and_grade_one_fall_back_to_the_demo_too(fresh_clone, capsys):
 
 def test_the_repository_wins_once_it_has_course_data(fresh_clone):
     repo, demo = fresh_clone
-    assert cli.course_root(None)[0] == demo
+    assert config.course_root(None)[0] == demo
     (repo / "submitted").mkdir()
-    assert cli.course_root(None) == (repo, None)
-    assert cli.course_root(str(demo)) == (demo, None)   # COURSE= always wins
+    assert config.course_root(None) == (repo, None)
+    assert config.course_root(str(demo)) == (demo, None)   # COURSE= always wins
 
 
 def test_a_missing_course_folder_is_one_line(tmp_path, capsys):

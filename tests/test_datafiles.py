@@ -1,5 +1,5 @@
 """A notebook finds its TP's files: next to it, else downloaded from the course's URL
-(checked, cached), else a message saying what to put where (``graders/datafiles.py``).
+(checked, cached), else a message saying what to put where (``graders/course/datafiles.py``).
 
 The downloads are real HTTP requests to a local server that publishes the TP folders as
 the course's site would; the data cell runs as written into the notebooks, in a fresh
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from graders import datafiles, examples, notebooks
-from graders.config import ROOT, Course
-from graders.engine import Engine, Limits
+from graders.course import datafiles, examples, notebooks
+from graders.course.config import ROOT, Course
+from graders.grading.engine import Engine, Limits
 
 COURSE = Course(ROOT)
 WITH_FILES = [tp for tp in COURSE.released_tps if datafiles.files(COURSE, tp)]

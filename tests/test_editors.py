@@ -33,9 +33,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from graders import examples, notebooks, release
-from graders.config import ROOT, Course
-from graders.normalise import normalise
+from graders.course import examples, notebooks, release
+from graders.course.config import ROOT, Course
+from graders.grading.normalise import normalise
 
 from . import editors, toy_course
 
@@ -450,12 +450,12 @@ def _timed(fn, *args) -> float:
 @pytest.fixture(scope="module", params=["TP1_micrograd", "TP2_makemore"])
 def graded_e2e(request, tmp_path_factory):
     """A scratch course with one of the repository's TPs; the complete example as handed
-    in, and three transformed hand-ins, graded by graders.autograde.Grader (~10 s each)."""
+    in, and three transformed hand-ins, graded by graders.grading.autograde.Grader (~10 s each)."""
     E2E_TP = request.param
     if not (COURSE.source_dir / E2E_TP).is_dir():
         pytest.skip(f"{E2E_TP} has no source notebook yet")
-    from graders.autograde import Grader
-    from graders.submissions import Submission
+    from graders.grading.autograde import Grader
+    from graders.grading.submissions import Submission
 
     root = tmp_path_factory.mktemp("e2e") / "course"
     root.mkdir()

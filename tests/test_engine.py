@@ -1,4 +1,4 @@
-"""One execution path: every notebook runs through graders.engine, and every entry point
+"""One execution path: every notebook runs through graders.grading.engine, and every entry point
 agrees with grading (the self-check on visible tests, JOBS=n with JOBS=1)."""
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from graders import engine, notebooks, results
-from graders.check import check
-from graders.config import ROOT, Course
+from graders.course import notebooks
+from graders.course.config import ROOT, Course
 from graders.grade import grade_course
+from graders.grading import engine, results
+from graders.student.check import check
 
 from . import toy_course
 from .conftest import answered, submit
@@ -35,8 +36,9 @@ def test_every_way_to_start_a_kernel_is_recognised(line):
     assert KERNEL_STARTERS.search(line), f"not recognised as starting a kernel: {line}"
 
 
-@pytest.mark.parametrize("line", ["from graders.engine import Engine", "run = engine.run(nb)",
-                                  "executed = result.executed", "kernel_env()"])
+@pytest.mark.parametrize("line", ["from graders.grading.engine import Engine",
+                                  "run = engine.run(nb)", "executed = result.executed",
+                                  "kernel_env()"])
 def test_ordinary_lines_are_not_taken_for_kernel_starts(line):
     assert not KERNEL_STARTERS.search(line), line
 
@@ -44,8 +46,9 @@ def test_ordinary_lines_are_not_taken_for_kernel_starts(line):
 def test_one_module_starts_kernels():
     """No module but the engine (and the Execute preprocessor it drives) starts a kernel.
     The benchmark that times plain nbgrader and a bare kernel is the one exception."""
-    allowed = {"graders/engine.py", "graders/preprocessors.py", "benchmarks/grading.py",
-               "graders/sandbox.py"}   # the sandbox writes the command the engine starts
+    allowed = {"graders/grading/engine.py", "graders/grading/preprocessors.py",
+               "benchmarks/grading.py",
+               "graders/grading/sandbox.py"}   # it writes the command the engine starts
     offenders = []
     for folder in ("graders", "tests", "benchmarks"):
         for path in (ROOT / folder).rglob("*.py"):
@@ -55,14 +58,14 @@ def test_one_module_starts_kernels():
             for i, line in enumerate(path.read_text().splitlines(), 1):
                 if KERNEL_STARTERS.search(line.split("#")[0]):
                     offenders.append(f"{rel}:{i}: {line.strip()}")
-    assert not offenders, "kernels started outside graders.engine:\n" + "\n".join(offenders)
+    assert not offenders, "kernels started outside graders.grading.engine:\n" + "\n".join(offenders)
 
 
 def test_the_kernel_environment_is_defined_once():
     env = engine.kernel_env()
     assert env["NBGRADER_EXECUTION"] == "autograde" and env["PYTHONHASHSEED"] == "0"
     assert engine.kernel_env(mode="full")["NBGRADER_EXECUTION"] == "full"
-    for path in (ROOT / "graders").glob("*.py"):
+    for path in (ROOT / "graders").rglob("*.py"):
         if path.name != "engine.py":
             assert "PYTHONHASHSEED" not in path.read_text(), f"{path.name} defines the kernel env"
 

@@ -4,18 +4,24 @@ and no submitted file is changed by grading. (Each TP's mutant suite runs its so
 notebook through the engine too: it must score full marks.)"""
 from __future__ import annotations
 
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
-from graders import cli, examples
-from graders.config import ROOT, Course
+from graders import cli
+from graders.course import examples
+from graders.course.config import ROOT, Course
 from graders.grade import grade_course
 
+from . import demo_snapshot
 from .conftest import tree_digest
 from .test_report import check_in_browser, chromium  # noqa: F401 (a fixture)
 
 COURSE = Course(ROOT)
+SNAPSHOT = Path(__file__).parent / "snapshots" / "demo.json"
 
 REASONS = {
     "complete": r"^(\d+)/\1 points: complete$",
@@ -74,3 +80,19 @@ def test_demo_report_in_browser(demo, chromium, tmp_path):
     (its numbers are grades.csv's, its tables sort)."""
     course, _, _, _ = demo
     check_in_browser(chromium, course, tmp_path / "profile")
+
+
+@pytest.mark.slow
+def test_what_users_see_of_the_demo_matches_the_snapshot(demo, tmp_path):
+    """The demo's results, feedback pages, report, grade files and gradebook scores are the
+    ones stored in tests/snapshots/demo.json (timings and the grader's hash pinned): a
+    change to graders/ that is not meant to be seen changes none of them."""
+    course, _, _, _ = demo
+    got = demo_snapshot.snapshot(course.root, tmp_path / "snapshot")
+    if os.environ.get("DL_COURSE_UPDATE_SNAPSHOT") == "1":
+        SNAPSHOT.write_text(json.dumps(got, indent=1) + "\n", encoding="utf-8")
+    want = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    changed = sorted(f for f in want.keys() | got.keys() if want.get(f) != got.get(f))
+    assert not changed, (f"{len(changed)} of {len(want)} files differ from {SNAPSHOT.name} "
+                         f"(rebuilt in {tmp_path / 'snapshot'}): {', '.join(changed[:8])}; "
+                         "DL_COURSE_UPDATE_SNAPSHOT=1 rewrites it if the change is meant")

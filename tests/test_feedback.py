@@ -1,4 +1,4 @@
-"""The student's feedback page (graders/feedback.py): exercises named as in the notebook,
+"""The student's feedback page (graders/publish/feedback.py): exercises named as in the notebook,
 times in the course's time zone, what to do for each failure, never a hidden test; and the
 page of a complete, a partial and a late submission in a real browser (headless Chromium)."""
 from __future__ import annotations
@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_markdown_cell
 
-from graders import feedback, notebooks, outcomes
-from graders.config import Course
+from graders.course import notebooks
+from graders.course.config import Course
 from graders.grade import grade_course, publish
-from graders.outcomes import Outcome
-from graders.results import Result
+from graders.grading import outcomes
+from graders.grading.outcomes import Outcome
+from graders.grading.results import Result
+from graders.publish import feedback
 
 from . import toy_course
 from .conftest import answered, submit, toy_release_nb

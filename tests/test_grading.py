@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import csv
 
-from graders import results
-from graders.config import Course
+from graders.course.config import Course
 from graders.grade import grade_course
+from graders.grading import results
 
 from . import toy_course
 from .conftest import answered, submit, toy_release_nb, tree_digest
@@ -112,7 +112,7 @@ def test_an_error_raised_in_student_code_under_a_hidden_test_shows_only_its_name
 def test_hidden_messages_after_due(toy):
     from datetime import timedelta
 
-    from graders.feedback import shows_hidden_messages
+    from graders.publish.feedback import shows_hidden_messages
 
     tp = toy.tp(toy_course.TP_ID)
     toy.module.HIDDEN_TEST_MESSAGES = "after_due"
@@ -192,9 +192,9 @@ def test_which_notebook_is_graded(toy_course_copy):
 
 
 def test_regrading_one_tp_keeps_the_other_columns(toy_course_copy):
-    from graders import results as stored
+    from graders.grading import results as stored
     from graders.grade import publish
-    from graders.results import Result
+    from graders.grading.results import Result
 
     course = toy_course_copy
     stored.save(Result("alice", "TP9_other", 2, "kept"), course.results_dir)
@@ -203,7 +203,7 @@ def test_regrading_one_tp_keeps_the_other_columns(toy_course_copy):
         + "TPS.append(dict(id='TP9_other', title='other', due='2026-09-15 18:00', "
           "cell_timeout=10, notebook_timeout=60))\n")
     (course.source_dir / "TP9_other").mkdir()
-    from graders.config import Course
+    from graders.course.config import Course
 
     course = Course(course.root)
     submit(course, "alice", answered(course))

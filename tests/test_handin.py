@@ -6,7 +6,7 @@ real ``python -m graders grade``: it completes with exit 0 in bounded time, each
 gets 0 or is refused with a reason the instructor understands and an integrity flag, and
 no byte of a file outside the hand-in reaches results/, feedback/ or grades.csv. The same
 rules hold in ``grade-one``, the CI shards, ``make check`` and the similarity report.
-Unit tests of ``graders.handin`` come first (no kernel).
+Unit tests of ``graders.course.handin`` come first (no kernel).
 """
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from graders import handin, notebooks, submissions
-from graders.config import Course
+from graders.course import handin, notebooks
+from graders.course.config import Course
+from graders.grading import submissions
 
 from . import toy_course
 from .conftest import answered, submit
@@ -55,7 +56,7 @@ def deep_json(depth: int = 100_000) -> str:
     return '{"cells": ' + "[" * depth + "]" * depth + "}"
 
 
-# -- graders.handin, alone --------------------------------------------------------------------
+# -- graders.course.handin, alone -----------------------------------------------------------
 @pytest.fixture
 def folder(tmp_path):
     outside = tmp_path / "outside"
@@ -447,7 +448,8 @@ def test_the_ci_shards_follow_the_same_rules(toy, tmp_path):
 def test_check_and_similarity_read_the_same_way(attacked):
     """`make check` on a linked or FIFO notebook, and the similarity report over the class,
     finish at once, without reading anything outside the hand-in."""
-    from graders import check, similarity
+    from graders.student import check
+    from graders.instructor import similarity
 
     course, _, _, _, _ = attacked
     for student in ("link-relative", "fifo-notebook", "folder-notebook"):

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from graders import notebooks
+from graders.course import notebooks
 from graders.grade import grade_course
 
 from . import toy_course
@@ -136,7 +136,7 @@ def after_test(course, code, gid="toy_square", **answers):
 def hostile_course(toy, tmp_path_factory, name, extra_config=""):
     import shutil
 
-    from graders.config import Course
+    from graders.course.config import Course
 
     root = tmp_path_factory.mktemp(name) / "course"
     shutil.copytree(toy.root, root, ignore=shutil.ignore_patterns("gradebook.db", ".work"))

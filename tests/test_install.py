@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from graders.config import ROOT
+from graders.course.config import ROOT
 
 from .test_self_check_cell import CPU, make_n_install
 

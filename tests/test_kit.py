@@ -1,4 +1,4 @@
-"""The students' kit (``python -m graders.kit``, ``make student-kit``): built from the
+"""The students' kit (``python -m graders.student.kit``, ``make student-kit``): built from the
 release alone, it holds no solution and no hidden test, and its self-check, run alone in a
 folder with no source/ and no repository around it, reports what the repository's
 ``make check`` reports."""
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from graders import check as check_mod
-from graders import examples, kit, notebooks
-from graders.config import ROOT, Course
+from graders.course import examples, notebooks
+from graders.course.config import ROOT, Course
+from graders.student import check as check_mod
+from graders.student import kit
 
 from . import toy_course
 from .conftest import answered
@@ -72,15 +73,20 @@ def test_kit_layout(toy_kit):
     nb = f"{toy_course.TP_ID}/{toy_course.NOTEBOOK}"
     assert {nb, f"release/{nb}", "README.md", "requirements.txt", "Makefile", ".gitignore",
             "course_config.py", ".github/workflows/check.yml", "graders/__init__.py",
-            "graders/check.py", "graders/engine.py"} <= names
+            "graders/student/check.py", "graders/grading/engine.py"} <= names
     assert not any(n.startswith("source") or "gradebook" in n for n in names)
-    assert {n for n in names if n.startswith("graders/")} == {
-        f"graders/{m}.py" for m in kit.modules_needed()} | {"graders/__init__.py"}
+    code = {n for n in names if n.startswith("graders/") and "/templates/" not in n}
+    assert code == {f"graders/{rel}" for rel in kit.modules_needed()} | {"graders/__init__.py"}
     # the modules' own imports are all there: nothing else of graders/ is needed
-    for path in (toy_kit / "graders").glob("*.py"):
+    package = toy_kit / "graders"
+    for path in package.rglob("*.py"):
+        here = path.relative_to(package).parent.parts
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                assert (toy_kit / "graders" / f"{node.module}.py").exists(), (path, node.module)
+            if isinstance(node, ast.ImportFrom) and node.level and node.module:
+                parts = [*here[:len(here) - node.level + 1], *node.module.split(".")]
+                target = package.joinpath(*parts)
+                assert target.with_suffix(".py").is_file() or (target / "__init__.py").is_file(), \
+                    (path, node.module)
     config = (toy_kit / "course_config.py").read_text()
     assert "STUDENTS" not in config and "import runpy" not in config
     course = Course(toy_kit)
@@ -313,7 +319,7 @@ def test_check_exercise_runs_one_visible_test(toy_kit, capsys):
 
 def half_done_kit(tmp_path: Path, tp_id: str, name: str):
     """A kit of one TP copied alone (no source/, no repository), its notebook half done
-    (graders.examples' "partial"): (the kit's folder, the notebook, the release notebook)."""
+    (graders.course.examples' "partial"): (the kit's folder, the notebook, the release notebook)."""
     course = Course(ROOT)
     tp = course.tp(tp_id)
     release_nb = notebooks.read(course.release_dir / tp.id / name)

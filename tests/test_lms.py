@@ -1,5 +1,5 @@
-"""``make export FORMAT=moodle|canvas|csv`` (graders/lms.py): the documented import layouts,
-the numbers of grades.csv, one-line errors, nothing else written."""
+"""``make export FORMAT=moodle|canvas|csv`` (graders/instructor/lms.py): the documented import
+layouts, the numbers of grades.csv, one-line errors, nothing else written."""
 from __future__ import annotations
 
 import csv
@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from graders import lms
-from graders.config import Course
+from graders.course.config import Course
+from graders.instructor import lms
 
 from . import class_course as cc
 from .conftest import tree_digest

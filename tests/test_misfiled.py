@@ -9,11 +9,13 @@ import csv
 import nbformat
 import pytest
 
-from graders import export, notebooks, policy, submissions
-from graders.autograde import Grader
-from graders.config import Course
-from graders.prepare import fingerprints, identify, prepare, route
-from graders.results import Result
+from graders.course import notebooks
+from graders.course.config import Course
+from graders.grading import policy, submissions
+from graders.grading.autograde import Grader
+from graders.grading.prepare import fingerprints, identify, prepare, route
+from graders.grading.results import Result
+from graders.publish import export
 
 from . import toy_course
 from .conftest import answered, submit, toy_release_nb

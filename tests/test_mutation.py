@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from graders import notebooks
+from graders.course import notebooks
 
 from . import mutation
 from .mutation import Mutant

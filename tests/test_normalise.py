@@ -6,8 +6,8 @@ import copy
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from graders import notebooks
-from graders.normalise import normalise
+from graders.course import notebooks
+from graders.grading.normalise import normalise
 
 from .conftest import answered, toy_release_nb
 

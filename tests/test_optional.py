@@ -3,9 +3,10 @@ points to a score but never to the maximum the 0/1/2 thresholds are taken of, so
 it never costs a 2 (docs/design.md §5). Real nbgrader, real kernels, on the toy course."""
 from __future__ import annotations
 
-from graders import feedback, notebooks, release
-from graders.config import Course
+from graders.course import notebooks, release
+from graders.course.config import Course
 from graders.grade import grade_course
+from graders.publish import feedback
 
 from . import toy_course
 from .conftest import answered, submit
@@ -46,8 +47,8 @@ def test_an_optional_exercise_never_costs_a_2_and_makes_up_for_core_points(tmp_p
 
 
 def test_feedback_marks_an_optional_exercise(tmp_path):
-    from graders.outcomes import Outcome
-    from graders.results import Result
+    from graders.grading.outcomes import Outcome
+    from graders.grading.results import Result
 
     result = Result("x", toy_course.TP_ID, 2, "3/3 points: complete", 3, 3,
                     [Outcome("toy_square", 3, 3, True),

@@ -5,9 +5,9 @@ import csv
 
 import pytest
 
-from graders import export, overrides
-from graders.config import Course
-from graders.results import Result
+from graders.course.config import Course
+from graders.grading.results import Result
+from graders.publish import export, overrides
 
 from . import toy_course
 from .test_safety import fake_grading, hand_in  # noqa: F401  (a fixture)
@@ -82,7 +82,7 @@ def test_an_unknown_student_is_refused_like_an_unknown_tp(course):
 
 
 def test_students_known_by_a_folder_or_a_result_may_be_overridden(course):
-    from graders import results
+    from graders.grading import results
 
     (course.submitted_dir / "dave" / toy_course.TP_ID).mkdir(parents=True)
     results.save(Result("erin", toy_course.TP_ID, 1, "3/5"), course.results_dir)
@@ -91,7 +91,8 @@ def test_students_known_by_a_folder_or_a_result_may_be_overridden(course):
 
 
 def test_feedback_with_an_unknown_student_writes_nothing(course, capsys):
-    from graders import cli, results
+    from graders import cli
+    from graders.grading import results
 
     results.save(Result("alice", toy_course.TP_ID, 1, "3/5 points", 3, 5), course.results_dir)
     assert cli.main(["--root", str(course.root), "feedback"]) == 0
@@ -108,7 +109,8 @@ def test_feedback_with_an_unknown_student_writes_nothing(course, capsys):
 def test_a_feedback_page_no_result_backs_is_removed(course, capsys):
     """A phantom's page (written before unknown students were refused), or one whose
     student left the class: `feedback` removes it and says so; the others stay."""
-    from graders import cli, results
+    from graders import cli
+    from graders.grading import results
 
     results.save(Result("alice", toy_course.TP_ID, 1, "3/5 points", 3, 5), course.results_dir)
     phantom = course.feedback_dir / "partail" / toy_course.TP_ID / "feedback.html"

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from graders.config import Policy
-from graders.policy import NO_SUBMISSION, format_delay, grade, lateness
+from graders.course.config import Policy
+from graders.grading.policy import NO_SUBMISSION, format_delay, grade, lateness
 
 P = Policy(decent=0.5, complete=0.9, grace=timedelta(minutes=15))
 DUE = datetime(2026, 9, 15, 18, 0, tzinfo=timezone.utc)

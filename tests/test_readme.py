@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from graders.config import ROOT, Course
+from graders.course.config import ROOT, Course
 
 README = (ROOT / "README.md").read_text()
 COURSE = Course(ROOT)

@@ -10,11 +10,12 @@ import subprocess
 import nbformat
 import pytest
 
-from graders import grade, results
+from graders import grade
 from graders.cli import main
-from graders.config import Course
-from graders.outcomes import Outcome
-from graders.results import Result
+from graders.course.config import Course
+from graders.grading import results
+from graders.grading.outcomes import Outcome
+from graders.grading.results import Result
 
 from . import toy_course
 from .conftest import answered, submit
@@ -94,7 +95,7 @@ def test_grade_says_what_it_skipped_and_prints_the_published_table(toy_course_co
 
 def test_a_run_that_changes_grades_writes_the_regrade_report(toy_course_copy, capsys,
                                                              fake_grading):
-    from graders import report
+    from graders.instructor import report
 
     course = toy_course_copy
     hand_in(course, "alice", 5)

@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from graders import execute, notebooks, release
-from graders.config import ROOT, Course
-from graders.examples import MARKER
+from graders.course import notebooks, release
+from graders.course.config import ROOT, Course
+from graders.course.examples import MARKER
+from graders.grading import execute
 
 COURSE = Course(ROOT)
 TPS = [tp.id for tp in COURSE.released_tps]

@@ -1,4 +1,4 @@
-"""``make report`` (graders/report.py): the class report, its numbers against grades.csv,
+"""``make report`` (graders/instructor/report.py): the class report, its numbers against grades.csv,
 and the page in a real browser (headless Chromium, Debian's package).
 
 The class (tests/class_course.py) is graded without a kernel: its results are written as
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from graders import cli, report
-from graders.config import Course
+from graders.course import config
+from graders.course.config import Course
+from graders.instructor import report
 
 from . import class_course as cc
 from .conftest import tree_digest
@@ -285,8 +286,8 @@ def test_make_demo_then_make_report(course, tmp_path, monkeypatch, capsys):
     repo.mkdir()
     shutil.copytree(course.root, repo / "demo", symlinks=True)
     shutil.rmtree(repo / "demo" / "report", ignore_errors=True)
-    monkeypatch.setattr(cli, "ROOT", repo)
-    monkeypatch.setattr(cli, "DEMO", repo / "demo")
+    monkeypatch.setattr(config, "ROOT", repo)
+    monkeypatch.setattr(config, "DEMO", repo / "demo")
     assert report.main(["--quiet"]) == 0
     assert (repo / "demo" / "report" / "index.html").is_file()
     assert "using the demo course" in capsys.readouterr().err

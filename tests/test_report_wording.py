@@ -10,11 +10,12 @@ import time
 
 import pytest
 
-from graders import cli, report
-from graders.config import Course
+from graders import cli
+from graders.course.config import Course
 from graders.grade import Run
-from graders.outcomes import Outcome
-from graders.results import Result, save
+from graders.grading.outcomes import Outcome
+from graders.grading.results import Result, save
+from graders.instructor import report
 
 from . import class_course as cc
 from .test_report import Page
@@ -96,7 +97,7 @@ def test_count_axes_have_whole_ticks():
 
 def test_the_header_names_the_results_folder_it_read(tmp_path, monkeypatch):
     """Reporting on demo/ says demo/results, not results/."""
-    from graders import config
+    from graders.course import config
 
     repo = tmp_path / "repo"
     repo.mkdir()

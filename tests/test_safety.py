@@ -10,11 +10,13 @@ import unicodedata
 
 import pytest
 
-from graders import export, grade, overrides, results, submissions
+from graders import grade
 from graders.cli import main
-from graders.config import Course
-from graders.outcomes import Outcome
-from graders.results import Result
+from graders.course.config import Course
+from graders.grading import results, submissions
+from graders.grading.outcomes import Outcome
+from graders.grading.results import Result
+from graders.publish import export, overrides
 
 from . import toy_course
 from .conftest import answered, submit, tree_digest
@@ -27,8 +29,8 @@ TP = toy_course.TP_ID
 def fake_grading(monkeypatch):
     """``Grader.grade`` reads the points from the notebook's metadata ({"fake": 3}); the
     release and the gradebook are left alone. Returns the list of graded (student, TP)."""
-    from graders import policy
-    from graders.autograde import Grader
+    from graders.grading import policy
+    from graders.grading.autograde import Grader
 
     calls = []
 
@@ -257,7 +259,7 @@ def test_student_ids_are_normalised_everywhere(toy_course_copy, capsys, fake_gra
 
 # -- the history of results --------------------------------------------------------------
 def test_every_result_written_is_kept_and_only_the_latest_is_read(tmp_path):
-    from graders import report
+    from graders.instructor import report
 
     folder = tmp_path / "results"
     for points in (2, 3, 5):

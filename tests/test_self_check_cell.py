@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell
 
-from graders import check as check_mod
-from graders import kit, notebooks
-from graders.config import Course
+from graders.course import notebooks
+from graders.course.config import Course
+from graders.student import check as check_mod
+from graders.student import kit
 
 from . import toy_course
 from .conftest import answered

@@ -8,11 +8,12 @@ import subprocess
 
 import pytest
 
-from graders import results, shards
-from graders.config import Course
+from graders import shards
+from graders.course.config import Course
 from graders.grade import grade_course, publish
-from graders.outcomes import Outcome
-from graders.results import Result
+from graders.grading import results
+from graders.grading.outcomes import Outcome
+from graders.grading.results import Result
 
 from . import toy_course
 from .conftest import answered, submit

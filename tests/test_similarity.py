@@ -1,4 +1,5 @@
-"""Similarity between submissions (graders/similarity.py), on a class graded without a kernel.
+"""Similarity between submissions (graders/instructor/similarity.py), on a class graded
+without a kernel.
 
 alice and bob hand in the same answers, bob's with renamed variables, other spacing and
 other comments; carol and dave wrote theirs independently; frank and gina share only the
@@ -8,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from graders import similarity
-from graders.config import Course
+from graders.course.config import Course
+from graders.instructor import similarity
 
 from . import class_course as cc
 

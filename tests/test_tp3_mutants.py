@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from graders import notebooks
+from graders.course import notebooks
 from tests import mutation
 from tests.mutation import ROOT, Mutant, apply, run_source
 

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from graders import notebooks
+from graders.course import notebooks
 from tests.mutation import ROOT, Mutant, apply, run_source, wrong_reason
 
 TP = "TP5_convnets"

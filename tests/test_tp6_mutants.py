@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from graders import notebooks
+from graders.course import notebooks
 from tests import mutation
 from tests.mutation import ROOT, Mutant, apply, run_source
 

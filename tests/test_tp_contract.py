@@ -30,8 +30,8 @@ import re
 
 import pytest
 
-from graders import notebooks
-from graders.config import ROOT, Course
+from graders.course import notebooks
+from graders.course.config import ROOT, Course
 
 from . import mutation
 

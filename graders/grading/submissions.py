@@ -3,7 +3,7 @@
 nbgrader's layout: ``submitted/<student>/<TP>/<notebook>.ipynb``, with the time of the
 hand-in in ``timestamp.txt`` beside it when the exchange (or the CI) wrote one.
 
-A hand-in is hostile input: its files are listed and read through ``graders.handin``
+A hand-in is hostile input: its files are listed and read through ``graders.course.handin``
 (no link followed, only regular files opened, sizes bounded). What it refused is in
 ``Submission.refused``; ``Submission.refusal`` is set when the hand-in cannot be graded
 at all (its folder, a notebook or its timestamp is a link or a special file).
@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-from . import handin
-from .config import student_id
-from .handin import TIMESTAMP_FILE
+from ..course import handin
+from ..course.config import student_id
+from ..course.handin import TIMESTAMP_FILE
 
 #: What a timestamp.txt must hold (nbgrader's format).
 TIMESTAMP_FORMAT = "2026-09-15 15:58:03.123 UTC"

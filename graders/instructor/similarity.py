@@ -24,7 +24,7 @@ match of k characters or more is found and the scores do not depend on Python's
 per-process string hashing, which larger windows do), ``SIMILARITY_TOP`` (pairs shown
 per TP).
 
-``python -m graders.similarity [--root DIR] [--tp TP1]`` prints the ranking.
+``python -m graders.instructor.similarity [--root DIR] [--tp TP1]`` prints the ranking.
 """
 from __future__ import annotations
 
@@ -35,10 +35,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebooks
-from .config import ROOT, Course
-from .normalise import normalise
-from .submissions import find as find_submissions
+from ..course import notebooks
+from ..course.config import ROOT, Course
+from ..grading.normalise import normalise
+from ..grading.submissions import find as find_submissions
 
 DEFAULTS = dict(SIMILARITY_THRESHOLD=0.5, SIMILARITY_NOISE=25, SIMILARITY_WINDOW=1,
                 SIMILARITY_TOP=20)
@@ -211,7 +211,7 @@ def flagged(course: Course, pairs: list[Pair]) -> list[Pair]:
 
 # -- command line ----------------------------------------------------------------------
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graders.similarity",
+    parser = argparse.ArgumentParser(prog="python -m graders.instructor.similarity",
                                      description="rank pairs of students by the similarity "
                                                  "of their answers (evidence, not a grade)")
     parser.add_argument("--root", default=str(ROOT), help="the course directory")

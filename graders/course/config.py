@@ -14,11 +14,29 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = "course_config.py"
 
 
 HIDDEN_TEST_MESSAGES = ("always", "after_due", "never")
+
+#: The demo course `make demo` builds: what a fresh clone can grade, report on and export.
+DEMO = ROOT / "demo"
+
+
+def course_root(explicit: str | None) -> tuple[Path, str | None]:
+    """The course a verb works on, and a note to print when it was not the one asked for.
+
+    ``--root`` (the Makefile's ``COURSE=``) when given; else the repository, unless it
+    holds no course data (no submitted/, no results/) and the demo course does: then the
+    demo (a fresh clone after ``make demo``). Every verb resolves its course here."""
+    if explicit is not None:
+        return Path(explicit), None
+    if (not (ROOT / "submitted").is_dir() and not (ROOT / "results").is_dir()
+            and (DEMO / "course_config.py").is_file()):
+        return DEMO, (f"no submitted/ nor results/ in {ROOT}: using the demo course "
+                      f"({DEMO}); COURSE=folder (--root) chooses another")
+    return ROOT, None
 
 
 class InputError(ValueError):
@@ -126,7 +144,7 @@ class Course:
 
     @property
     def handin_limits(self):
-        """How much of a hand-in is read (``HANDIN_MAX_*``): ``graders.handin.Limits``."""
+        """How much of a hand-in is read (``HANDIN_MAX_*``): ``graders.course.handin.Limits``."""
         from .handin import Limits
 
         return Limits.of(self.module)

@@ -19,7 +19,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from . import notebooks
+from ..course import notebooks
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)\s*$", re.I)
@@ -256,8 +256,8 @@ def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | 
            zone: str | None = None, due: datetime | None = None,
            hidden_messages: bool = True) -> str:
     """The page. ``hidden_messages``: show what a failed hidden test checked (its message)."""
-    from .outcomes import without_hidden_detail
-    from .policy import format_points
+    from ..grading.outcomes import without_hidden_detail
+    from ..grading.policy import format_points
 
     exercises = exercises or {}
     rows = []

@@ -52,7 +52,7 @@ from functools import cached_property
 from nbformat import NotebookNode, from_dict
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
-from . import notebooks
+from ..course import notebooks
 
 #: How alike (difflib ratio) a student's copy of a read-only cell must still be to it,
 #: to be taken for an edited copy when it lost its metadata and id.

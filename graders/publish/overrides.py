@@ -13,9 +13,9 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from .config import Course, InputError, student_id
-from .results import Result
-from .submissions import students as submitted_students
+from ..course.config import Course, InputError, student_id
+from ..grading.results import Result
+from ..grading.submissions import students as submitted_students
 
 COLUMNS = ("student", "tp", "grade", "reason")
 

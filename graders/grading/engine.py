@@ -1,19 +1,19 @@
 """The one way a notebook is run: in a fresh kernel, under the grader's limits.
 
 Every path that executes a notebook goes through :class:`Engine`: ``make grade``,
-``grade-one`` and the CI shards (``graders.autograde``), the student's ``make check``
+``grade-one`` and the CI shards (``graders.grading.autograde``), the student's ``make check``
 (``graders.check``), the mutant suites (``tests/mutation.py``), the contract test and the
 benchmarks. So a self-check, a mutant and a grade see the same kernel:
 
 - the kernel environment, defined once here (:func:`kernel_env`): grading mode
   (``NBGRADER_EXECUTION=autograde``), a fixed hash seed, warnings off (nbgrader scores a
   test cell that wrote to stderr 0), a non-interactive matplotlib;
-- the sandbox (``graders/sandbox.py``: bubblewrap, cgroups, rlimits), wherever the
+- the sandbox (``graders/grading/sandbox.py``: bubblewrap, cgroups, rlimits), wherever the
   machine allows it; :attr:`Engine.protections` says what was in force;
 - the TP's per-cell timeout and notebook deadline, the output budget, and the guard
-  before each test cell (``graders.preprocessors.LimitedExecute``, nbgrader's Execute);
+  before each test cell (``graders.grading.preprocessors.LimitedExecute``, nbgrader's Execute);
 - scoring: nbgrader's ``IgnorePattern`` and ``LimitOutput`` on the executed notebook, then
-  points and messages per test cell, computed once (``graders.outcomes``).
+  points and messages per test cell, computed once (``graders.grading.outcomes``).
 
 It is thread-safe: each run has its own kernel manager, its own socket names and an
 explicit environment (``os.environ`` is never changed), so ``make grade JOBS=N`` runs N
@@ -34,7 +34,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from . import outcomes, sandbox
-from .config import ROOT, TP, Course
+from ..course.config import ROOT, TP, Course
 
 #: The only variables a kernel inherits from the grader's environment (the grader's
 #: tokens and paths are none of a student's business).

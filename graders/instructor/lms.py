@@ -43,7 +43,7 @@ number, Canvas SIS User ID); ``LMS_EMAIL_DOMAIN``, appended as ``@domain`` to an
 without "@" when ``LMS_STUDENT_ID = "email"``; ``LMS_COLUMNS``, TP id -> the LMS's column
 name (``"TP1 micrograd (4211)"`` to hit an existing Canvas assignment by id).
 
-``python -m graders.lms --format moodle [--root DIR] [--out FILE] [--with-mark]``: writes
+``python -m graders.instructor.lms --format moodle [--root DIR] [--out FILE] [--with-mark]``: writes
 only that file (never grades.csv, overrides.csv or anything under results/).
 """
 from __future__ import annotations
@@ -56,9 +56,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import export
-from .config import Course
-from .policy import format_points
+from ..course.config import Course
+from ..grading.policy import format_points
+from ..publish import export
 from .report import ReportError, final_results, load_results, report_tps, with_missing
 
 FORMATS = {"moodle": "grades-moodle.csv", "canvas": "grades-canvas.csv",
@@ -196,7 +196,7 @@ def write(course: Course, fmt: str, out: Path | None = None, with_mark: bool = F
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graders.lms",
+    parser = argparse.ArgumentParser(prog="python -m graders.instructor.lms",
                                      description="write the grades in an LMS gradebook's "
                                                  "import format")
     parser.add_argument("--format", required=True, help="moodle, canvas or csv")
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     parser.add_argument("--with-mark", action="store_true",
                         help="add the TP mark column (the LMS may count it in its total)")
     args = parser.parse_args(argv)
-    from .cli import course_root
+    from ..course.config import course_root
 
     root, note = course_root(args.root)   # `make demo && make export` on a fresh clone
     if note:

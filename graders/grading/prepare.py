@@ -2,7 +2,7 @@
 
 No kernel here. For one (student, TP) it reads the hand-in time, pairs the submitted
 notebooks with the TP's release notebooks, rebuilds each on its pristine release
-(``graders.normalise``), scans the answers for integrity flags, and puts the hidden
+(``graders.grading.normalise``), scans the answers for integrity flags, and puts the hidden
 tests back into the test cells (from the TP's source notebook, which only the grader
 has). What it cannot grade at all (an unreadable notebook, none of the TP's notebooks,
 another TP's notebook) comes back as an early decision, with its reason.
@@ -19,8 +19,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import integrity, notebooks, policy
-from .config import TP, Course
+from . import integrity, policy
+from ..course import notebooks
+from ..course.config import TP, Course
 from .normalise import normalise, without_self_checks
 from .submissions import TIMESTAMP_FILE, Submission
 

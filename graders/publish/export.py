@@ -17,9 +17,9 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Course
-from .policy import NO_SUBMISSION, format_points, short
-from .results import Result
+from ..course.config import Course
+from ..grading.policy import NO_SUBMISSION, format_points, short
+from ..grading.results import Result
 
 
 # -- the table model: one for grades.csv, the terminal and CI's job summary -------------

@@ -25,7 +25,7 @@ NotebookError = handin.Unreadable
 def read(path: Path | str, limits: "handin.Limits | None" = None, **kw) -> NotebookNode:
     """Read a notebook as nbformat 4, raising NotebookError with a readable reason.
 
-    Every notebook may be a student's, so it is read as a hand-in file (``graders.handin``):
+    Every notebook may be a student's, so it is read as a hand-in file (``graders.course.handin``):
     a link, a FIFO or a device is refused unopened, the size and the JSON's depth are
     bounded. ``kw``: ``root`` and ``links``, from the hand-in's listing.
     """

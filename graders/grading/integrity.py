@@ -1,6 +1,6 @@
 """What a submission's code tries to do that the instructor should look at.
 
-The sandbox prevents what it can (graders/sandbox.py); this module *detects*, by reading
+The sandbox prevents what it can (graders/grading/sandbox.py); this module *detects*, by reading
 the code the student wrote (answers and extra cells), what no sandbox can stop inside
 the kernel's own process: changing how IPython runs later cells, redefining equality,
 monkeypatching library functions, or attempts on the gradebook, the solutions, the

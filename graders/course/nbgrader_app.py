@@ -43,7 +43,7 @@ def make_api(course: Course, **settings):
     coursedir = CourseDirectory(config=config)
     api = NbGraderAPI(coursedir=coursedir, config=config)
     # nbgrader warns about every test cell it restores (the release's checksum is not the
-    # source's, by design); the notes that matter come from graders.normalise instead.
+    # source's, by design); the notes that matter come from graders.grading.normalise instead.
     api.log.setLevel(logging.ERROR)
     return api
 

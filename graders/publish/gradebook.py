@@ -12,8 +12,8 @@ import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from .config import Course
-from .results import Result
+from ..course.config import Course
+from ..grading.results import Result
 
 
 @contextmanager

@@ -1,7 +1,7 @@
-"""Running one notebook outside a grading batch: a thin door into ``graders.engine``.
+"""Running one notebook outside a grading batch: a thin door into ``graders.grading.engine``.
 
 The test suite (the release runs), the benchmarks (full-size training) and scripts call
-:func:`run_notebook`; it builds an :class:`~graders.engine.Engine` for the repository's
+:func:`run_notebook`; it builds an :class:`~graders.grading.engine.Engine` for the repository's
 course, so they run notebooks exactly as grading does (same kernel environment, guard,
 limits, sandbox), except where a full-size run needs no deadline.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from .config import ROOT, Course
+from ..course.config import ROOT, Course
 from .engine import Engine, Limits
 
 #: A full-size run (mode other than "autograde") may take a day; grading never does.

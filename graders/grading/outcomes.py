@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 from nbformat import NotebookNode
 
-from . import notebooks
+from ..course import notebooks
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # IPython >= 8 names the executing cell in a traceback as "Cell In[12], line 3".
