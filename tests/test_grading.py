@@ -1,8 +1,10 @@
 """The grading pipeline end to end on the toy course: real nbgrader, real kernels."""
 from __future__ import annotations
 
+import copy
 import csv
 
+import nbformat
 from graders.course.config import Course
 from graders.grade import grade_course
 from graders.grading import results
@@ -212,3 +214,35 @@ def test_regrading_one_tp_keeps_the_other_columns(toy_course_copy):
     assert rows["alice"]["TP0_toy"] == "2" and rows["alice"]["TP9_other"] == "2"
     assert rows["alice"]["tp_mark"] == "10.00"
     assert {r.tp for r in publish(course)} == {"TP0_toy", "TP9_other"}
+
+
+def test_a_notebook_with_no_answer_runs_once_per_grading_run(toy_course_copy):
+    """Unanswered hand-ins whose rebuilt notebooks are the same run once; each gets the
+    same exercises and 0. One with an extra cell of its own is run for itself."""
+    from graders.grading.autograde import Grader
+    from graders.grading.engine import Engine
+
+    course = toy_course_copy
+    release_nb = toy_release_nb(course)
+    for student in ("gina", "hana", "iris"):
+        submit(course, student, release_nb)
+    extra = copy.deepcopy(release_nb)
+    extra.cells.append(nbformat.v4.new_code_cell("print('my own scratch cell')"))
+    submit(course, "jade", extra)
+    runs = []
+    engine = Engine(course)
+    real_run = engine.run
+    engine.run = lambda nb, *a, **k: runs.append(nb) or real_run(nb, *a, **k)
+    grader = Grader(course, engine)
+    tp = course.tp(toy_course.TP_ID)
+    from graders.grading.submissions import find
+    found = find(course.submitted_dir, [tp.id])
+    got = {s: grader.grade(found[(s, tp.id)], tp, s) for s in ("gina", "hana", "iris", "jade")}
+    assert len(runs) == 2, f"expected 2 kernel runs (one shared, jade's own), got {len(runs)}"
+    assert any("my own scratch cell" in c.source for c in runs[1].cells)
+    for s, r in got.items():
+        assert (r.grade, r.points) == (0, 0), (s, r.grade, r.points)
+        assert [(o.grade_id, o.passed, o.message) for o in r.exercises] == \
+            [(o.grade_id, o.passed, o.message) for o in got["gina"].exercises], s
+    assert "kernel_start_s" not in got["hana"].timings     # a copy: no kernel of its own
+    assert (course.autograded_dir / "iris" / tp.id / toy_course.NOTEBOOK).is_file()

@@ -12,13 +12,22 @@ entry point (``make grade``, ``grade-one``, the CI shards, the benchmarks).
 Publishing (results, the gradebook, feedback, ``grades.csv``) is the caller's: one
 writer, in the main thread (``graders.grade``). A :class:`Grader` may grade from several
 threads at once: the per-TP set-up is done once, under a lock.
+
+A notebook with no answer written (``prepare``'s ``answered`` is false) runs once per
+grading run: another hand-in whose rebuilt notebook is the same, byte for byte, gets a
+copy of that run (the same notebook in the same folder under the same limits runs the
+same way; its grade is 0 whatever the run says).
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import shutil
 import threading
 import time
 from pathlib import Path
+
+import nbformat
 
 from . import policy
 from ..course import notebooks, release
@@ -37,6 +46,7 @@ class Grader:
         self._tps: dict[str, tuple[Path, dict, dict]] = {}
         self._lock = threading.Lock()
         self._prints: dict[str, frozenset[str]] | None = None
+        self._unanswered: dict[str, object] = {}   # notebook hash -> its run
 
     @property
     def protections(self) -> list[str]:
@@ -106,18 +116,17 @@ class Grader:
             shutil.rmtree(graded_dir)
         graded_dir.mkdir(parents=True)
         for name, nb in prep.to_run:
-            run_dir = self.course.work_dir / "run" / student / tp.id
-            if run_dir.exists():
-                shutil.rmtree(run_dir)
-            # the kernel sees the TP's own files only (a student's data or helper files
-            # cannot change a grade), in a folder it may write to
-            shutil.copytree(folder, run_dir, ignore=shutil.ignore_patterns("*.ipynb"))
-            try:
-                run = self.engine.run(nb, run_dir, limits)
-            finally:
-                shutil.rmtree(run_dir, ignore_errors=True)
+            key = None if prep.answered else _digest(tp, name, nb)
+            with self._lock:
+                run = copy.deepcopy(self._unanswered.get(key)) if key else None
+            copied = run is not None
+            if not copied:
+                run = self._run(folder, nb, limits, student, tp)
+                if key:
+                    with self._lock:
+                        self._unanswered[key] = copy.deepcopy(run)
             notebooks.write(run.nb, graded_dir / name)
-            if run.kernel_start_s is not None:
+            if run.kernel_start_s is not None and not copied:
                 result.timings["kernel_start_s"] = round(
                     result.timings.get("kernel_start_s", 0) + run.kernel_start_s, 3)
             result.exercises += run.outcomes
@@ -131,6 +140,22 @@ class Grader:
         grade = policy.grade(self.course.policy, points=points, max_points=max_points,
                              late_by=prep.late_by, unmodified=not prep.answered)
         return _finish(result, grade, points, max_points)
+
+    def _run(self, folder: Path, nb, limits: Limits, student: str, tp: TP):
+        run_dir = self.course.work_dir / "run" / student / tp.id
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        # the kernel sees the TP's own files only (a student's data or helper files
+        # cannot change a grade), in a folder it may write to
+        shutil.copytree(folder, run_dir, ignore=shutil.ignore_patterns("*.ipynb"))
+        try:
+            return self.engine.run(nb, run_dir, limits)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _digest(tp: TP, name: str, nb) -> str:
+    return hashlib.sha256(f"{tp.id}\0{name}\0{nbformat.writes(nb)}".encode()).hexdigest()
 
 
 def _finish(result: Result, grade: policy.Grade, points: float, max_points: float) -> Result:
