@@ -3,7 +3,8 @@
 The bottom layer: nothing here imports from the other packages.
 
 - ``config``       ``course_config.py`` as Python objects; the repository's paths; ``InputError``
-- ``handin``       reading a file a student handed in, as hostile input (no link followed, bounded)
+- ``handin``       a hand-in's files, listed as hostile input: no link followed, refusals, limits
+- ``handin_read``  reading one of them, bounded: bytes, text, a notebook's JSON (depth checked)
 - ``notebooks``    reading notebooks and telling their nbgrader cells apart
 - ``nbgrader_app`` nbgrader's API object with the course's configuration
 - ``release``      ``make release``: nbgrader's generate_assignment into ``release/``

@@ -9,15 +9,19 @@ failed: check the docstring's edge cases), then the notes on how the notebook wa
 It is built from the grading result and the *release* notebook (titles, which exercise
 needs which: ``"dl_course": {"requires": [...]}`` in a test cell's metadata) alone, so it
 can never show a hidden test's source (plain nbgrader feedback does, docs/design.md §7).
-The self-check (``graders.check``) describes exercises with the same functions.
+The self-check (``graders.check``) describes exercises with the same functions. The page's
+markup is ``templates/feedback.html.j2`` (Jinja2); this module gives it the values.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from html import escape
 from pathlib import Path
+
+from markupsafe import Markup
 
 from ..course import notebooks
 
@@ -32,19 +36,8 @@ DECLARED = re.compile(r"^\s*(?:[-*]\s+)?\*\*\s*exercise\s+(\d+[a-z]?)\b", re.I)
 DECLARED_HEADING = re.compile(r"^exercise\s+(\d+[a-z]?)\b|\(\s*exercise\s+(\d+[a-z]?)\b", re.I)
 LEADING_NUMBER = re.compile(r"^(\d+(?:\.\d+)*[a-z]?)\.?\s")
 
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 56rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.4rem; } .grade { font-size: 2rem; font-weight: bold; }
-table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
-td:first-child { min-width: 12rem; }
-th, td { border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }
-.pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
-.section { color: #666; font-size: .85em; } .todo { margin: .3rem 0 0; }
-code, pre { font-family: ui-monospace, monospace; font-size: .9em; white-space: pre-wrap; }
-pre { margin: 0; }
-.notes { background: #f6f8fa; padding: .6rem 1rem; border-radius: 6px; }
-.grade-0 { color: #cf222e; } .grade-1 { color: #9a6700; } .grade-2 { color: #1a7f37; }
-"""
+#: The page's Jinja2 template (``feedback.html.j2``); the students' kit copies the folder.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 # -- the exercises, as the notebook names them ----------------------------------------------
@@ -247,9 +240,27 @@ def local_time(when: datetime | str | None, zone: str | None) -> str:
 
 
 # -- the page -------------------------------------------------------------------------------
-def _code(text: str) -> str:
+def _escaped(value):
+    """What a page shows of a value: ``html.escape``'s text (quotes as ``&quot;`` and
+    ``&#x27;``, which Jinja2's own escaping writes otherwise: the pages stay byte for byte
+    what they were), markup made here (``Markup``) as it is."""
+    return value if hasattr(value, "__html__") else Markup(escape(str(value)))
+
+
+def _code(text: str) -> Markup:
     """Escaped, with `name` as <code>name</code>."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))
+
+
+@lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                      keep_trailing_newline=True, finalize=_escaped,
+                      undefined=StrictUndefined)
+    env.filters["code"] = _code
+    return env.get_template("feedback.html.j2")
 
 
 def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | None = None,
@@ -263,50 +274,18 @@ def render(result, title: str, course_id: str, exercises: dict[str, Exercise] | 
     rows = []
     for o in result.exercises:
         ex = exercises.get(o.grade_id)
-        name = (f"{escape(ex.title)}" + (f"<div class=section>{escape(ex.section)}</div>"
-                                          if ex.section else "")) if ex else ""
-        name = name or f"<code>{escape(o.grade_id)}</code>"
-        if o.optional:
-            name += "<div class=section>optional: bonus points, never needed for a 2</div>"
-        message = o.message if hidden_messages else without_hidden_detail(o.message)
-        todo = what_to_do(o, exercises, result.exercises)
-        why = "" if o.passed else (f"<pre>{escape(message)}</pre>"
-                                   + (f"<p class=todo>{_code(todo)}</p>" if todo else ""))
-        rows.append(
-            f"<tr data-exercise={escape(o.grade_id)}><td>{name}</td>"
-            f"<td>{format_points(o.points)} / {format_points(o.max_points)}</td>"
-            f"<td class={'pass' if o.passed else 'fail'}>{'pass' if o.passed else 'fail'}</td>"
-            f"<td>{why}</td></tr>")
-    table = (f"<table><tr><th>exercise</th><th>points</th><th></th>"
-             f"<th>why it failed, and what to do</th></tr>\n" + "\n".join(rows)
-             + "</table>") if result.exercises else ""
-    notes = [*result.repairs, *result.integrity]
-    notes_html = ("<div class=notes><p>How your notebook was read:</p><ul>"
-                  + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
-    when = ""
-    if result.submitted_at:
-        when = f"<p>Handed in: {escape(local_time(result.submitted_at, zone))}"
-        if due is not None:
-            when += f"; due: {escape(local_time(due, zone))}"
-        when += "</p>"
-    grade = result.grade
-    return f"""<!doctype html>
-<html lang=en><head><meta charset=utf-8>
-<meta name=viewport content="width=device-width, initial-scale=1">
-<title>{escape(result.tp)}: feedback for {escape(result.student)}</title>
-<style>{STYLE}</style></head><body>
-<h1>{escape(course_id)} · {escape(result.tp)}: {escape(title)}</h1>
-<p>Student: <b>{escape(result.student)}</b></p>{when}
-<p class="grade grade-{escape(str(grade))}">{escape(str(result.grade))} / 2</p>
-<p>{escape(result.reason)}</p>
-{table}
-{notes_html}
-<p><small>{"A failed hidden test shows what it checked, never its code" if hidden_messages
-else "Only the visible tests' messages are shown"}; the hidden tests check more than the
-visible ones (values, gradients, edge cases). Run the self-check (<code>make check
-NB=your_notebook.ipynb</code>) before handing in.</small></p>
-</body></html>
-"""
+        rows.append({
+            "grade_id": o.grade_id, "title": ex.title if ex else "",
+            "section": ex.section if ex else "", "optional": o.optional,
+            "points": format_points(o.points), "max_points": format_points(o.max_points),
+            "passed": o.passed, "verdict": "pass" if o.passed else "fail",
+            "message": o.message if hidden_messages else without_hidden_detail(o.message),
+            "todo": what_to_do(o, exercises, result.exercises)})
+    return _template().render(
+        result=result, title=title, course_id=course_id, rows=rows,
+        notes=[*result.repairs, *result.integrity], hidden_messages=hidden_messages,
+        handed_in=local_time(result.submitted_at, zone) if result.submitted_at else None,
+        due=local_time(due, zone) if due is not None else None)
 
 
 def shows_hidden_messages(course, tp, now: datetime | None = None) -> bool:
