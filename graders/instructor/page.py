@@ -2,10 +2,9 @@
 
 ``report.html.j2`` lays the page out (its style and script are ``style.css.j2`` and
 ``script.js.j2``); each section's markup is a macro of its own template, fed the data of
-``sections``. Autoescape is on, and every ``{{ value }}`` is escaped as ``html.escape``
-does (``'`` as ``&#x27;``, ``"`` as ``&quot;``), not as markupsafe does (``&#39;``,
-``&#34;``): the bytes the report has always had. HTML made elsewhere (the plots' SVG, the
-similarity views' marked code) is placed with ``|safe``.
+``sections``. Values are escaped as every page of the course is (``publish.pages``);
+HTML made elsewhere (the plots' SVG, the similarity views' marked code) is placed with
+``|safe``.
 
 Whitespace is the templates' own: ``trim_blocks`` and ``lstrip_blocks`` drop the lines of
 block tags, ``keep_trailing_newline`` keeps a file's last newline (the page ends with one),
@@ -13,10 +12,10 @@ and ``{{-``/``-}}``/``{#- #}`` join lines where the page has none.
 """
 from __future__ import annotations
 
-import html
 from functools import lru_cache
 from pathlib import Path
 
+from ..publish import pages
 from .sections import short
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -32,23 +31,9 @@ def percent(share: float) -> str:
     return f"{share:.0%}"
 
 
-def _escaped(value):
-    """Each ``{{ value }}`` before autoescape: escaped here, as ``html.escape``, unless it
-    is markup already (a macro's output, ``|safe``); autoescape then leaves it as is."""
-    from markupsafe import Markup
-
-    if hasattr(value, "__html__"):
-        return value
-    return Markup(html.escape(str(value)))
-
-
 @lru_cache(maxsize=1)
 def environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                      finalize=_escaped, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+    env = pages.environment(TEMPLATES, trim_blocks=True, lstrip_blocks=True)
     env.globals["plural"] = plural
     env.filters["percent"] = percent
     env.filters["short"] = short

@@ -24,6 +24,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..course import notebooks
+from . import pages
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 POINTS = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s+points?\s*\)\s*$", re.I)
@@ -240,13 +241,6 @@ def local_time(when: datetime | str | None, zone: str | None) -> str:
 
 
 # -- the page -------------------------------------------------------------------------------
-def _escaped(value):
-    """What a page shows of a value: ``html.escape``'s text (quotes as ``&quot;`` and
-    ``&#x27;``, which Jinja2's own escaping writes otherwise: the pages stay byte for byte
-    what they were), markup made here (``Markup``) as it is."""
-    return value if hasattr(value, "__html__") else Markup(escape(str(value)))
-
-
 def _code(text: str) -> Markup:
     """Escaped, with `name` as <code>name</code>."""
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))
@@ -254,11 +248,7 @@ def _code(text: str) -> Markup:
 
 @lru_cache(maxsize=1)
 def _template():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                      keep_trailing_newline=True, finalize=_escaped,
-                      undefined=StrictUndefined)
+    env = pages.environment(TEMPLATES)
     env.filters["code"] = _code
     return env.get_template("feedback.html.j2")
 
