@@ -4,8 +4,8 @@ A :class:`Mutant` is one edit of one solution cell of a source notebook (the not
 with solutions and hidden tests). Executing the edited notebook as grading executes it
 (``graders.grading.engine``: a fresh sandboxed kernel, the guard, the TP's limits) must make the
 named test cell fail; an *alternative correct* solution (``caught_by=None``) must pass
-every test. Each TP's ``tests/test_tpN_mutants.py`` lists its mutants and calls
-:func:`check_mutant`.
+every test. Each TP's ``tests/test_tpN_mutants.py`` lists its mutants and subclasses
+:class:`MutantSuite`, whose tests every suite shares.
 
 Where the time goes: a fresh kernel with ``import torch`` costs about 4 s on 2 cores, the
 rest is the notebook itself. So wrong mutants run in rounds (:func:`wrong_rounds`), one
@@ -15,8 +15,11 @@ that cell's outcome); correct alternatives too (:func:`alternative_rounds`).
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import tempfile
+import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,9 +75,10 @@ def engine() -> Engine:
     return _engine
 
 
-def run(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None) -> dict[str, outcomes.Outcome]:
-    """Execute ``nb`` as grading does, next to a copy of the TP's files; outcomes by
-    test grade_id."""
+def run(nb, tp_folder: str, tmp_path: Path,
+        timeout: int | None = None) -> dict[str, outcomes.Outcome]:
+    """Execute ``nb`` (the source notebook or any full notebook) as grading does, next to a
+    copy of the TP's files; outcomes by test grade_id."""
     return run_executed(nb, tp_folder, tmp_path, timeout)[0]
 
 
@@ -121,11 +125,6 @@ def assert_caught(mutant: Mutant, results: dict, executed_nb):
                          f"reason ({why}): {outcome.message}")
 
 
-def run_source(nb, tp_folder: str, tmp_path: Path, timeout: int | None = None) -> dict[str, outcomes.Outcome]:
-    """The source notebook (or any full notebook), run as grading runs it."""
-    return run(nb, tp_folder, tmp_path, timeout)
-
-
 def deps(nb, test_gid: str) -> set[str]:
     """The solution cells test cell ``test_gid`` may use: its own and its declared
     ``dl_course.requires`` (the contract test proves it uses no other)."""
@@ -133,7 +132,8 @@ def deps(nb, test_gid: str) -> set[str]:
     return {f"{test_gid}_solution", *cell.metadata.get("dl_course", {}).get("requires", [])}
 
 
-def check_mutant(source_nb, tp_folder: str, mutant: Mutant, tmp_path: Path, timeout: int | None = None):
+def check_mutant(source_nb, tp_folder: str, mutant: Mutant, tmp_path: Path,
+                 timeout: int | None = None):
     """Assert the mutant is caught by its test cell (or, if correct, passes everything)."""
     nb = apply(source_nb, mutant)
     if mutant.caught_by is not None:
@@ -163,8 +163,6 @@ PER_CELL = 3
 def wrong(mutants: list[Mutant]) -> list[Mutant]:
     """The mutants that a test cell must catch: the first PER_CELL of each test cell and
     the first of each kind tagged on it, or all of them with DL_COURSE_ALL_MUTANTS=1."""
-    import os
-
     everything = os.environ.get("DL_COURSE_ALL_MUTANTS") == "1"
     taken: dict[str, int] = {}
     kinds: set[tuple[str, str]] = set()
@@ -270,22 +268,131 @@ def check_alternatives(source_nb, tp_folder: str, round_: list[Mutant], tmp_path
                         f"{failed}")
 
 
-def wrong_rounds_test(tp_folder: str, source: Path, mutants: list[Mutant]):
-    """The suite's slow test of its wrong mutants, one case per round (see
-    :func:`wrong_rounds`); a module binds it as ``test_wrong_mutants_are_caught``."""
-    @pytest.mark.slow
-    @pytest.mark.parametrize("round_", wrong_rounds(mutants, notebooks.read(source)), ids=round_id)
-    def test_wrong_mutants_are_caught(source_nb, round_, tmp_path):
-        check_wrong_round(source_nb, tp_folder, round_, tmp_path)
-    return test_wrong_mutants_are_caught
+#: The fewest wrong mutants a test cell may have (the contract's minimum: test_tp_contract).
+MIN_WRONG = 3
+#: At most this many graded test cells count towards the grade: one 3-hour session.
+CORE_CAP = 14
 
 
-def alternatives_test(tp_folder: str, mutants: list[Mutant]):
-    """The suite's slow test of its correct alternatives, one case per round (see
-    :func:`alternative_rounds`); a module binds it as ``test_correct_alternatives``."""
+def solutions_of(nb) -> set[str]:
+    """The grade_ids of the notebook's solution cells."""
+    return {notebooks.grade_id(c) for c in notebooks.solution_cells(nb)}
+
+
+def tests_of(nb) -> set[str]:
+    """The grade_ids of the notebook's test cells."""
+    return {notebooks.grade_id(c) for c in notebooks.test_cells(nb)}
+
+
+class SuiteChecks:
+    """The checks every TP's mutant suite runs on its own data. A suite is a class
+    ``TestTPn`` of :class:`MutantSuite` (or of this class, if it runs its mutants its own
+    way) that sets the attributes below and adds only what its TP needs.
+
+    Fast: the source notebook is one the suite can mutate (no kernel), its points and test
+    cells are the stated ones, every test cell has at least :data:`MIN_WRONG` wrong mutants,
+    every solution cell a correct alternative, mutant names are unique, every edit applies
+    once to a solution cell. Slow: the source notebook scores full marks as grading runs it.
+    """
+    tp: str                          # the TP's folder under source/
+    source: Path                     # its source notebook
+    mutants: list[Mutant]            # the module's MUTANTS (the README and the contract read it)
+    points: int                      # the core's points
+    bonus: int = 0                   # the optional exercises' points
+    test_cells: int                  # how many test cells the notebook has
+    own_solution_cells: bool = False  # each test cell gid has a solution cell gid_solution
+
+    def pytest_generate_tests(self, metafunc):
+        """The suite's own cases (pytest asks the class): a test that takes ``mutant`` runs
+        once per mutant; ``wrong_round`` and ``alternative_round`` once per round."""
+        args = metafunc.fixturenames
+        if "mutant" in args:
+            metafunc.parametrize("mutant", self.mutants, ids=str)
+        if "wrong_round" in args:
+            rounds = wrong_rounds(self.mutants, notebooks.read(self.source))
+            metafunc.parametrize("wrong_round", rounds, ids=round_id)
+        if "alternative_round" in args:
+            metafunc.parametrize("alternative_round", alternative_rounds(self.mutants),
+                                 ids=lambda r: f"{len(r)} alternatives")
+
+    @pytest.fixture(scope="class")
+    def source_nb(self):
+        return notebooks.read(self.source)
+
+    def test_notebook_contract(self, source_nb):
+        assert source_nb.metadata.kernelspec.name == "python3"
+        gids = [g for g in map(notebooks.grade_id, source_nb.cells) if g]
+        assert len(gids) == len(set(gids)), "grade_ids must be unique"
+        ids = [c.id for c in source_nb.cells]
+        assert all(ids) and len(ids) == len(set(ids)), "every cell needs a unique id"
+        solutions = solutions_of(source_nb)
+        for cell in source_nb.cells:
+            gid = notebooks.grade_id(cell)
+            assert cell.get("execution_count") is None and not cell.get("outputs"), \
+                f"{cell.id} stored with outputs"
+            if notebooks.is_solution(cell):
+                assert "### BEGIN SOLUTION" in cell.source, gid
+                assert "### END SOLUTION" in cell.source, gid
+                assert gid.endswith("_solution"), gid
+            if notebooks.is_test(cell):
+                assert notebooks.visible_lines(cell) < len(cell.source.splitlines()), \
+                    f"{gid} has no hidden tests"
+                requires = set(cell.metadata.get("dl_course", {}).get("requires", []))
+                assert requires <= solutions, f"{gid} requires unknown cells {requires - solutions}"
+                assert not self.own_solution_cells or f"{gid}_solution" in solutions, \
+                    f"{gid} has no solution cell {gid}_solution"
+
+    def test_points(self, source_nb):
+        assert notebooks.total_points(source_nb) == self.points
+        assert notebooks.bonus_points(source_nb) == self.bonus
+        cells = notebooks.test_cells(source_nb)
+        assert len(cells) == self.test_cells, f"{len(cells)} test cells, {self.test_cells} stated"
+        core = [c for c in cells if not notebooks.is_optional(c)]
+        assert len(core) <= CORE_CAP, f"{len(core)} graded test cells in the core (> {CORE_CAP})"
+
+    def test_mutant_names_are_unique(self):
+        twice = [n for n, k in Counter(m.name for m in self.mutants).items() if k > 1]
+        assert not twice, f"mutants that share a name: {twice}"
+
+    def test_every_test_cell_has_three_mutants(self, source_nb):
+        tests = tests_of(source_nb)
+        counts = Counter(m.caught_by for m in self.mutants if m.caught_by)
+        assert set(counts) <= tests, f"mutants name unknown test cells: {set(counts) - tests}"
+        few = {t: counts[t] for t in tests if counts[t] < MIN_WRONG}
+        assert not few, f"test cells with fewer than {MIN_WRONG} mutants: {few}"
+
+    def test_every_solution_cell_has_a_correct_alternative(self, source_nb):
+        missing = solutions_of(source_nb) - {m.cell for m in self.mutants if m.caught_by is None}
+        assert not missing, f"solution cells without a correct alternative: {missing}"
+
+    def test_mutant_applies(self, source_nb, mutant):
+        cell = notebooks.cell_by_grade_id(source_nb, mutant.cell)
+        assert notebooks.is_solution(cell), f"{mutant.name}: {mutant.cell} is not a solution cell"
+        nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
+        assert notebooks.cell_by_grade_id(nb, mutant.cell).source != cell.source
+
     @pytest.mark.slow
-    @pytest.mark.parametrize("round_", alternative_rounds(mutants),
-                             ids=lambda r: f"{len(r)} alternatives")
-    def test_correct_alternatives(source_nb, round_, tmp_path):
-        check_alternatives(source_nb, tp_folder, round_, tmp_path)
-    return test_correct_alternatives
+    def test_source_passes(self, source_nb, tmp_path):
+        start = time.perf_counter()
+        results = run(copy.deepcopy(source_nb), self.tp, tmp_path)
+        wall = time.perf_counter() - start
+        assert set(results) == tests_of(source_nb)
+        failed = {g: o.message for g, o in results.items() if not o.passed}
+        assert not failed, f"the reference solution fails: {failed}"
+        assert sum(o.points for o in results.values()) == self.points + self.bonus
+        # a figure for the README's table, not a test: shared CI machines are noisy
+        print(f"\n{self.tp.split('_')[0]} source notebook, grading mode: {wall:.1f} s")
+
+
+class MutantSuite(SuiteChecks):
+    """:class:`SuiteChecks`, and the mutants run in rounds: one case per round of wrong
+    mutants (:func:`wrong_rounds`), one per round of correct alternatives
+    (:func:`alternative_rounds`)."""
+
+    @pytest.mark.slow
+    def test_wrong_mutants_are_caught(self, source_nb, wrong_round, tmp_path):
+        check_wrong_round(source_nb, self.tp, wrong_round, tmp_path)
+
+    @pytest.mark.slow
+    def test_correct_alternatives(self, source_nb, alternative_round, tmp_path):
+        check_alternatives(source_nb, self.tp, alternative_round, tmp_path)

@@ -4,8 +4,9 @@ Each ``Mutant`` is one edit of a solution cell of the source notebook. A wrong o
 the test cell that must fail; a correct alternative (``caught_by=None``) must pass every
 test cell. The fast tests check the suite itself (every test cell has its mutants, every
 solution cell its correct alternative, every edit applies); the slow ones execute the
-notebook in a kernel, in grading mode (see ``tests/mutation.py``). Each slow mutant costs a
-kernel start, so the list keeps the classic bugs of each exercise, not every variant.
+notebook in a kernel, in grading mode (both shared by every suite: ``mutation.MutantSuite``
+in ``tests/mutation.py``). Each slow mutant costs a kernel start, so the list keeps the
+classic bugs of each exercise, not every variant.
 
 Besides the classic bugs, the suite holds one mutant of each kind of bug that tests which only
 check the obvious let through (the comment after the mutant names its kind): an argument
@@ -15,19 +16,11 @@ caller's object modified), and a return type other than the docstring's.
 """
 from __future__ import annotations
 
-import copy
-import time
-
-import pytest
-
-from graders.course import notebooks
 from tests import mutation
-from tests.mutation import ROOT, Mutant, apply, run_source
+from tests.mutation import ROOT, Mutant
 
 TP = "TP1_micrograd"
 SOURCE = ROOT / "source" / TP / "micrograd.ipynb"
-POINTS = 20
-BONUS = 1  # exercise 1b
 
 NUMGRAD = "tp1_numerical_grad_solution"
 MANUAL = "tp1_manual_backprop_solution"  # exercise 1b, optional (a bonus point)
@@ -508,59 +501,6 @@ MUTANTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def source_nb():
-    return notebooks.read(SOURCE)
-
-
-# --- fast: the suite itself --------------------------------------------------------------
-
-def test_every_test_cell_has_a_mutant(source_nb):
-    tests = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    caught = {m.caught_by for m in MUTANTS if m.caught_by}
-    assert caught <= tests, f"mutants name unknown test cells: {caught - tests}"
-    assert tests <= caught, f"test cells that no mutant exercises: {tests - caught}"
-
-
-def test_every_solution_cell_has_a_correct_alternative(source_nb):
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    alternatives = {m.cell for m in MUTANTS if m.caught_by is None}
-    assert solutions <= alternatives, f"solution cells without a correct alternative: {solutions - alternatives}"
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS]
-    assert len(names) == len(set(names))
-
-
-def test_points(source_nb):
-    assert notebooks.total_points(source_nb) == POINTS
-    assert notebooks.bonus_points(source_nb) == BONUS
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_mutant_applies(source_nb, mutant):
-    nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
-    assert notebooks.cell_by_grade_id(nb, mutant.cell).source != \
-        notebooks.cell_by_grade_id(source_nb, mutant.cell).source
-
-
-# --- slow: executed in a kernel, in grading mode -------------------------------------------
-
-@pytest.mark.slow
-def test_reference_solution_passes_every_test(source_nb, tmp_path):
-    start = time.perf_counter()
-    results = run_source(copy.deepcopy(source_nb), TP, tmp_path)
-    elapsed = time.perf_counter() - start
-    expected = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    assert set(results) == expected
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"the reference solution fails: {failed}"
-    assert sum(o.points for o in results.values()) == POINTS + BONUS
-    # the grading budget: the whole notebook, kernel start included, well under 30 s
-    # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
-
-
-test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, SOURCE, MUTANTS)
-
-test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)
+class TestTP1(mutation.MutantSuite):
+    tp, source, mutants = TP, SOURCE, MUTANTS
+    points, bonus, test_cells = 20, 1, 12   # the bonus: exercise 1b

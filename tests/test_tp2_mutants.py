@@ -12,13 +12,8 @@ caller's object modified), and a return type other than the docstring's.
 """
 from __future__ import annotations
 
-import time
-
-import pytest
-
-from graders.course import notebooks
 from tests import mutation
-from tests.mutation import ROOT, Mutant, apply, run_source
+from tests.mutation import ROOT, Mutant
 
 TP = "TP2_makemore"
 NB = ROOT / "source" / TP / "makemore.ipynb"
@@ -444,58 +439,6 @@ CAT_FORWARD = Mutant("alternative: torch.cat(torch.unbind(emb, 1), 1)", MLP,
 MUTANTS += [PLAIN_INIT, CAT_FORWARD]
 
 
-@pytest.fixture(scope="module")
-def source_nb():
-    return notebooks.read(NB)
-
-
-def test_notebook_contract(source_nb):
-    """Quick checks of the source notebook's cells (no kernel)."""
-    assert source_nb.metadata.kernelspec.name == "python3"
-    gids = [notebooks.grade_id(c) for c in source_nb.cells if notebooks.grade_id(c)]
-    assert len(gids) == len(set(gids)), "grade_ids must be unique"
-    for cell in source_nb.cells:
-        assert cell.get("execution_count") is None and not cell.get("outputs"), f"{cell.id} stored with outputs"
-        if notebooks.is_solution(cell):
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.id
-        if notebooks.is_test(cell):
-            assert notebooks.visible_lines(cell) < len(cell.source.splitlines()), f"{cell.id} has no hidden tests"
-    assert notebooks.total_points(source_nb) == 25
-    assert all(m.cell in gids and (m.caught_by is None or m.caught_by in gids) for m in MUTANTS)
-    caught = {m.caught_by for m in MUTANTS}
-    assert {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)} <= caught, \
-        "every test cell needs at least one mutant it catches"
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS]
-    assert len(names) == len(set(names)), "two mutants share a name"
-
-
-def test_every_solution_cell_has_a_correct_alternative(source_nb):
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    alternatives = {m.cell for m in MUTANTS if m.caught_by is None}
-    assert solutions <= alternatives, f"solution cells without a correct alternative: {solutions - alternatives}"
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_mutant_applies(source_nb, mutant):
-    nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
-    assert notebooks.cell_by_grade_id(nb, mutant.cell).source != \
-        notebooks.cell_by_grade_id(source_nb, mutant.cell).source
-
-
-@pytest.mark.slow
-def test_source_passes(source_nb, tmp_path):
-    start = time.perf_counter()
-    results = run_source(source_nb, TP, tmp_path)
-    wall = time.perf_counter() - start
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"the reference solution fails: {failed}"
-    assert len(results) == 14
-    print(f"\nTP2 source notebook, grading mode: {wall:.1f} s")
-
-
-test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, NB, MUTANTS)
-
-test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)
+class TestTP2(mutation.MutantSuite):
+    tp, source, mutants = TP, NB, MUTANTS
+    points, bonus, test_cells = 25, 1, 14

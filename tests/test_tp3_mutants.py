@@ -8,20 +8,11 @@ slow ones execute the notebook in a kernel, in grading mode (see ``tests/mutatio
 """
 from __future__ import annotations
 
-import copy
-import time
-from collections import Counter
-
-import pytest
-
-from graders.course import notebooks
 from tests import mutation
-from tests.mutation import ROOT, Mutant, apply, run_source
+from tests.mutation import ROOT, Mutant
 
 TP = "TP3_mnist"
 SOURCE = ROOT / "source" / TP / "mnist.ipynb"
-POINTS = 28        # the core: 14 test cells
-BONUS = 8          # the optional part ("Going further"): 4 test cells
 
 SHAPES, DATASET, LOADER, LOSSES = ("tp3_shapes_solution", "tp3_dataset_solution",
                                    "tp3_loader_solution", "tp3_losses_solution")
@@ -604,77 +595,7 @@ MUTANTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def source_nb():
-    return notebooks.read(SOURCE)
-
-
-# --- fast: the suite itself --------------------------------------------------------------
-
-def test_notebook_contract(source_nb):
-    assert source_nb.metadata.kernelspec.name == "python3"
-    gids = [notebooks.grade_id(c) for c in source_nb.cells if notebooks.grade_id(c)]
-    assert len(gids) == len(set(gids)), "grade_ids must be unique"
-    for cell in source_nb.cells:
-        assert cell.get("execution_count") is None and not cell.get("outputs"), f"{cell.id} stored with outputs"
-        if notebooks.is_solution(cell):
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.id
-        if notebooks.is_test(cell):
-            assert notebooks.visible_lines(cell) < len(cell.source.splitlines()), f"{cell.id} has no hidden tests"
-
-
-def test_every_test_cell_has_three_mutants(source_nb):
-    tests = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    counts = Counter(m.caught_by for m in MUTANTS if m.caught_by)
-    assert set(counts) <= tests, f"mutants name unknown test cells: {set(counts) - tests}"
-    few = {t: counts.get(t, 0) for t in tests if counts.get(t, 0) < 3}
-    assert not few, f"test cells with fewer than three mutants: {few}"
-
-
-def test_every_solution_cell_has_a_correct_alternative(source_nb):
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    alternatives = {m.cell for m in MUTANTS if m.caught_by is None}
-    assert solutions <= alternatives, f"solution cells without a correct alternative: {solutions - alternatives}"
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS]
-    assert len(names) == len(set(names)), [n for n, k in Counter(names).items() if k > 1]
-
-
-def test_points(source_nb):
-    assert notebooks.total_points(source_nb) == POINTS
-    assert notebooks.bonus_points(source_nb) == BONUS
-
-
-def test_core_fits_one_session(source_nb):
-    core = [c for c in notebooks.test_cells(source_nb) if not notebooks.is_optional(c)]
-    assert len(core) <= 14, f"{len(core)} graded test cells in the core (at most 14)"
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_mutant_applies(source_nb, mutant):
-    nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
-    assert notebooks.cell_by_grade_id(nb, mutant.cell).source != \
-        notebooks.cell_by_grade_id(source_nb, mutant.cell).source
-
-
-# --- slow: executed in a kernel, in grading mode -------------------------------------------
-
-@pytest.mark.slow
-def test_reference_solution_passes_every_test(source_nb, tmp_path):
-    start = time.perf_counter()
-    results = run_source(copy.deepcopy(source_nb), TP, tmp_path)
-    elapsed = time.perf_counter() - start
-    expected = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    assert set(results) == expected
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"the reference solution fails: {failed}"
-    assert sum(o.points for o in results.values()) == POINTS + BONUS
-    print(f"\nTP3 source notebook, grading mode: {elapsed:.1f} s")
-    # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
-
-
-test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, SOURCE, MUTANTS)
-
-test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)
+class TestTP3(mutation.MutantSuite):
+    tp, source, mutants = TP, SOURCE, MUTANTS
+    # the core: 14 test cells, 28 points; the optional part ("Going further"): 4, 8 points
+    points, bonus, test_cells = 28, 8, 18

@@ -16,17 +16,12 @@ they were strengthened, except the three marked as regression guards.
 """
 from __future__ import annotations
 
-import time
-
-import pytest
-
 from graders.course import notebooks
 from tests import mutation
-from tests.mutation import ROOT, Mutant, apply, run_source
+from tests.mutation import ROOT, Mutant
 
 TP = "TP4_gpt"
 NB = ROOT / "source" / TP / "gpt.ipynb"
-POINTS = 26
 
 TOK, BATCH, BIGRAM, AVG = ("tp4_tokenizer_solution", "tp4_get_batch_solution", "tp4_bigram_solution",
                            "tp4_averaging_solution")
@@ -716,53 +711,7 @@ ALTERNATIVES = [
 MUTANTS += ALTERNATIVES
 
 
-@pytest.fixture(scope="module")
-def source_nb():
-    return notebooks.read(NB)
-
-
-def test_notebook_contract(source_nb):
-    """Quick checks of the source notebook and of the suite itself (no kernel)."""
-    assert source_nb.metadata.kernelspec.name == "python3"
-    gids = [notebooks.grade_id(c) for c in source_nb.cells if notebooks.grade_id(c)]
-    assert len(gids) == len(set(gids)), "grade_ids must be unique"
-    for cell in source_nb.cells:
-        assert cell.get("execution_count") is None and not cell.get("outputs"), f"{cell.id} stored with outputs"
-        if notebooks.is_solution(cell):
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.id
-        if notebooks.is_test(cell):
-            assert notebooks.visible_lines(cell) < len(cell.source.splitlines()), f"{cell.id} has no hidden tests"
-    assert notebooks.total_points(source_nb) == POINTS
-    assert all(m.cell in gids and (m.caught_by is None or m.caught_by in gids) for m in MUTANTS)
-    tests = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    for gid in tests:
-        n = sum(m.caught_by == gid for m in MUTANTS)
-        assert n >= 3, f"{gid} has {n} mutants, expected at least 3"
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    assert solutions == {m.cell for m in ALTERNATIVES}, "every solution cell needs a correct alternative"
-    assert len(notebooks.test_cells(source_nb)) == 15 and notebooks.bonus_points(source_nb) == 2, \
-        "14 core test cells and the optional LayerNorm (2 bonus points)"
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_each_edit_applies_once(source_nb, mutant):
-    apply(source_nb, mutant)  # asserts that the edited text occurs exactly once
-
-
-@pytest.mark.slow
-def test_source_passes(source_nb, tmp_path):
-    start = time.perf_counter()
-    results = run_source(source_nb, TP, tmp_path)
-    wall = time.perf_counter() - start
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"the reference solution fails: {failed}"
-    assert len(results) == 15
-    print(f"\nTP4 source notebook, grading mode: {wall:.1f} s")
-
-
-test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, NB, MUTANTS)
-
-
-#: the correct alternatives in rounds of at most one per solution cell (two rounds: each round a student
-#: who wrote all its alternatives, every exercise then built on the others)
-test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)
+class TestTP4(mutation.MutantSuite):
+    tp, source, mutants = TP, NB, MUTANTS
+    # 14 core test cells and the optional LayerNorm (2 bonus points)
+    points, bonus, test_cells = 26, 2, 15

@@ -20,17 +20,16 @@ mutant, when the suite was written: same verdicts.)
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 
 from graders.course import notebooks
-from tests.mutation import ROOT, Mutant, apply, run_source, wrong_reason
+from tests import mutation
+from tests.mutation import ROOT, Mutant, apply, run, wrong_reason
 
 TP = "TP5_convnets"
 SOURCE = ROOT / "source" / TP / "convnets.ipynb"
 RELEASE = ROOT / "release" / TP / "convnets.ipynb"
-POINTS = 28
 
 SIZE, SHAPE, COUNTS, UNFOLD, REGISTER = ("tp5_output_size_solution", "tp5_conv_shape_solution", "tp5_counts_solution",
                                          "tp5_conv_unfold_solution", "tp5_register_solution")
@@ -608,113 +607,6 @@ MUTANTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def source_nb():
-    return notebooks.read(SOURCE)
-
-
-def graded_ids():
-    return [notebooks.grade_id(c) for c in notebooks.test_cells(notebooks.read(SOURCE))]
-
-
-# --- fast: the suite itself --------------------------------------------------------------
-
-def test_notebook_contract(source_nb):
-    assert source_nb.metadata.kernelspec.name == "python3"
-    gids = [notebooks.grade_id(c) for c in source_nb.cells if notebooks.grade_id(c)]
-    assert len(gids) == len(set(gids)), "grade_ids must be unique"
-    ids = [c.id for c in source_nb.cells]
-    assert len(ids) == len(set(ids)) and all(ids), "every cell needs a unique id"
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    for cell in source_nb.cells:
-        if cell.cell_type == "code":
-            assert cell.get("execution_count") is None and not cell.get("outputs"), f"{cell.id} stored with outputs"
-        if notebooks.is_solution(cell):
-            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, cell.id
-            assert notebooks.grade_id(cell).endswith("_solution"), cell.id
-        if notebooks.is_test(cell):
-            gid = notebooks.grade_id(cell)
-            assert notebooks.visible_lines(cell) < len(cell.source.splitlines()), f"{gid} has no hidden tests"
-            assert f"{gid}_solution" in solutions, f"{gid} has no solution cell {gid}_solution"
-            requires = cell.metadata.get("dl_course", {}).get("requires", [])
-            assert set(requires) <= solutions, f"{gid} requires unknown cells {requires}"
-    assert notebooks.total_points(source_nb) == POINTS
-
-
-def test_every_test_cell_has_three_mutants(source_nb):
-    tests = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    caught = [m.caught_by for m in MUTANTS if m.caught_by]
-    assert set(caught) <= tests, f"mutants name unknown test cells: {set(caught) - tests}"
-    few = {t: caught.count(t) for t in tests if caught.count(t) < 3}
-    assert not few, f"test cells with fewer than 3 mutants: {few}"
-
-
-def test_every_solution_cell_has_a_correct_alternative(source_nb):
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    alternatives = {m.cell for m in MUTANTS if m.caught_by is None}
-    assert solutions <= alternatives, f"solution cells without a correct alternative: {solutions - alternatives}"
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS]
-    assert len(names) == len(set(names))
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_mutant_applies(source_nb, mutant):
-    nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
-    assert notebooks.cell_by_grade_id(nb, mutant.cell).source != \
-        notebooks.cell_by_grade_id(source_nb, mutant.cell).source
-
-
-# --- slow: executed as grading executes -----------------------------------------------------
-
-@pytest.mark.slow
-def test_source_passes(source_nb, tmp_path):
-    start = time.perf_counter()
-    results = run_source(copy.deepcopy(source_nb), TP, tmp_path)
-    wall = time.perf_counter() - start
-    expected = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    assert set(results) == expected
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"the reference solution fails: {failed}"
-    assert sum(o.points for o in results.values()) == POINTS
-    print(f"\nTP5 source notebook, grading mode: {wall:.1f} s")
-    # about 12 s on an idle 2-core machine (the target is 30 s, the TP's deadline 300 s); the
-    # bound is loose because the suite often runs on a shared, busy CPU
-    # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
-
-
-@pytest.mark.slow
-def test_each_test_cell_needs_only_its_requirements(source_nb, tmp_path):
-    """Every test cell passes when every other solution cell is the release's stub.
-
-    One kernel: for each test cell, the release's stubs of every solution cell, then the
-    reference solutions of its own cell and of its declared requirements, then the test.
-    """
-    if not RELEASE.is_file():
-        pytest.skip("release/ not generated")
-    release = notebooks.read(RELEASE)
-    stubs = [c for c in release.cells if notebooks.is_solution(c)]
-    ref = {notebooks.grade_id(c): c for c in notebooks.solution_cells(source_nb)}
-    cells = [copy.deepcopy(notebooks.cell_by_grade_id(source_nb, "tp5_setup"))]
-    for test in notebooks.test_cells(source_nb):
-        gid = notebooks.grade_id(test)
-        cells += [copy.deepcopy(c) for c in stubs]
-        for need in [f"{gid}_solution", *test.metadata.get("dl_course", {}).get("requires", [])]:
-            cells.append(copy.deepcopy(ref[need]))
-        cells.append(copy.deepcopy(test))
-    nb = copy.deepcopy(source_nb)
-    for i, c in enumerate(cells):  # nbgrader ids must stay unique: only the test cells keep theirs
-        if not notebooks.is_test(c):
-            c.metadata = {}
-            c.id = f"cell-{i}"
-    nb.cells = cells
-    results = run_source(nb, TP, tmp_path)
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"test cells that need more than their declared requirements: {failed}"
-
-
 _batches: dict[str, dict] = {}
 
 
@@ -754,21 +646,60 @@ def batch_outcomes(source_nb, solution_gid, tmp_path):
                 names[m.name, t] = gid
         nb = copy.deepcopy(source_nb)
         nb.cells = cells
-        results = run_source(nb, TP, tmp_path)
+        results = run(nb, TP, tmp_path)
         _batches[solution_gid] = {key: results[gid] for key, gid in names.items()}
     return _batches[solution_gid]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_mutant(source_nb, mutant, tmp_path):
-    outcomes = batch_outcomes(source_nb, mutant.cell, tmp_path)
-    if mutant.caught_by is None:
-        failed = {t: o.message for (name, t), o in outcomes.items() if name == mutant.name and not o.passed}
-        assert not failed, f"correct alternative {mutant.name!r} fails: {failed}"
-        assert sum(1 for name, _ in outcomes if name == mutant.name) == len(graded_ids())
-    else:
-        outcome = outcomes[mutant.name, mutant.caught_by]
-        assert not outcome.passed, f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
-        why = wrong_reason(outcome.message)  # caught by a check, not by an undefined name or a timeout
-        assert why is None, f"mutant {mutant.name!r} fails {mutant.caught_by} for the wrong reason ({why}): {outcome.message}"
+class TestTP5(mutation.SuiteChecks):
+    """The shared checks; the mutants run in batches, one kernel per solution cell."""
+    tp, source, mutants = TP, SOURCE, MUTANTS
+    points, test_cells, own_solution_cells = 28, 12, True
+
+    @pytest.mark.slow
+    def test_each_test_cell_needs_only_its_requirements(self, source_nb, tmp_path):
+        """Every test cell passes when every other solution cell is the release's stub.
+
+        One kernel: for each test cell, the release's stubs of every solution cell, then the
+        reference solutions of its own cell and of its declared requirements, then the test.
+        """
+        if not RELEASE.is_file():
+            pytest.skip("release/ not generated")
+        release = notebooks.read(RELEASE)
+        stubs = [c for c in release.cells if notebooks.is_solution(c)]
+        ref = {notebooks.grade_id(c): c for c in notebooks.solution_cells(source_nb)}
+        cells = [copy.deepcopy(notebooks.cell_by_grade_id(source_nb, "tp5_setup"))]
+        for test in notebooks.test_cells(source_nb):
+            gid = notebooks.grade_id(test)
+            cells += [copy.deepcopy(c) for c in stubs]
+            needs = [f"{gid}_solution", *test.metadata.get("dl_course", {}).get("requires", [])]
+            cells += [copy.deepcopy(ref[need]) for need in needs]
+            cells.append(copy.deepcopy(test))
+        nb = copy.deepcopy(source_nb)
+        for i, c in enumerate(cells):  # nbgrader ids stay unique: only the test cells keep theirs
+            if not notebooks.is_test(c):
+                c.metadata = {}
+                c.id = f"cell-{i}"
+        nb.cells = cells
+        results = run(nb, TP, tmp_path)
+        failed = {g: o.message for g, o in results.items() if not o.passed}
+        assert not failed, f"test cells that need more than their declared requirements: " \
+            f"{failed}"
+
+    # one case per mutant (``mutation.SuiteChecks.pytest_generate_tests``)
+    @pytest.mark.slow
+    def test_mutant(self, source_nb, mutant, tmp_path):
+        outcomes = batch_outcomes(source_nb, mutant.cell, tmp_path)
+        if mutant.caught_by is None:
+            mine = {t: o for (name, t), o in outcomes.items() if name == mutant.name}
+            failed = {t: o.message for t, o in mine.items() if not o.passed}
+            assert not failed, f"correct alternative {mutant.name!r} fails: {failed}"
+            assert len(mine) == len(mutation.tests_of(source_nb))
+        else:
+            outcome = outcomes[mutant.name, mutant.caught_by]
+            assert not outcome.passed, \
+                f"mutant {mutant.name!r} is not caught by {mutant.caught_by}"
+            # caught by a check, not by an undefined name or a timeout
+            why = wrong_reason(outcome.message)
+            assert why is None, (f"mutant {mutant.name!r} fails {mutant.caught_by} for the "
+                                 f"wrong reason ({why}): {outcome.message}")

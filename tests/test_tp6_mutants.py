@@ -8,19 +8,12 @@ slow ones execute the notebook in a kernel, in grading mode (see ``tests/mutatio
 """
 from __future__ import annotations
 
-import copy
-import time
-
-import pytest
-
 from graders.course import notebooks
 from tests import mutation
-from tests.mutation import ROOT, Mutant, apply, run_source
+from tests.mutation import ROOT, Mutant
 
 TP = "TP6_generative"
 SOURCE = ROOT / "source" / TP / "generative.ipynb"
-POINTS = 26   # the core; exercises 2 (PCA) and 16 (DDIM) are optional
-BONUS = 4
 
 AE = "tp6_autoencoder_solution"
 PCA = "tp6_pca_solution"
@@ -574,67 +567,6 @@ MUTANTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def source_nb():
-    return notebooks.read(SOURCE)
-
-
-# --- fast: the suite itself --------------------------------------------------------------
-
-def test_every_test_cell_has_three_mutants(source_nb):
-    tests = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    caught = [m.caught_by for m in MUTANTS if m.caught_by]
-    assert set(caught) <= tests, f"mutants name unknown test cells: {set(caught) - tests}"
-    few = {t: caught.count(t) for t in tests if caught.count(t) < 3}
-    assert not few, f"test cells with fewer than 3 mutants: {few}"
-
-
-def test_every_solution_cell_has_a_correct_alternative(source_nb):
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    alternatives = {m.cell for m in MUTANTS if m.caught_by is None}
-    assert solutions <= alternatives, f"solution cells without a correct alternative: {solutions - alternatives}"
-
-
-def test_mutant_names_are_unique():
-    names = [m.name for m in MUTANTS]
-    assert len(names) == len(set(names))
-
-
-def test_points(source_nb):
-    assert notebooks.total_points(source_nb) == POINTS
-    assert notebooks.bonus_points(source_nb) == BONUS
-
-
-def test_requirements_name_solution_cells(source_nb):
-    solutions = {notebooks.grade_id(c) for c in notebooks.solution_cells(source_nb)}
-    for cell in notebooks.test_cells(source_nb):
-        req = cell.metadata.get("dl_course", {}).get("requires", [])
-        assert set(req) <= solutions, f"{notebooks.grade_id(cell)} requires unknown cells {set(req) - solutions}"
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=str)
-def test_mutant_applies(source_nb, mutant):
-    nb = apply(source_nb, mutant)  # asserts the edited text occurs exactly once
-    assert notebooks.cell_by_grade_id(nb, mutant.cell).source != \
-        notebooks.cell_by_grade_id(source_nb, mutant.cell).source
-
-
-# --- slow: executed in a kernel, in grading mode -------------------------------------------
-
-@pytest.mark.slow
-def test_reference_solution_passes_every_test(source_nb, tmp_path):
-    start = time.perf_counter()
-    results = run_source(copy.deepcopy(source_nb), TP, tmp_path)
-    elapsed = time.perf_counter() - start
-    expected = {notebooks.grade_id(c) for c in notebooks.test_cells(source_nb)}
-    assert set(results) == expected
-    failed = {g: o.message for g, o in results.items() if not o.passed}
-    assert not failed, f"the reference solution fails: {failed}"
-    assert sum(o.points for o in results.values()) == POINTS + BONUS
-    # the grading budget: 60 s hard limit for the whole notebook, kernel start included
-    # (its time is a figure for the README's table and the benchmarks, not a test: shared CI machines are noisy)
-
-
-test_wrong_mutants_are_caught = mutation.wrong_rounds_test(TP, SOURCE, MUTANTS)
-
-test_correct_alternatives = mutation.alternatives_test(TP, MUTANTS)
+class TestTP6(mutation.MutantSuite):
+    tp, source, mutants = TP, SOURCE, MUTANTS
+    points, bonus, test_cells = 26, 4, 16   # the bonus: exercises 2 (PCA) and 16 (DDIM)
