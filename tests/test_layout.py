@@ -65,3 +65,9 @@ def test_layering_check_catches_an_upward_import(tmp_path, monkeypatch):
     monkeypatch.setitem(globals(), "GRADERS", fake)
     with pytest.raises(AssertionError, match="course/config.py:1 imports from grading"):
         test_every_import_points_down()
+
+
+def test_no_module_is_over_400_lines():
+    long = [f"{p.relative_to(GRADERS)} ({n} lines)" for p in modules()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    assert not long, f"over {MAX_LINES} lines, split by concern: " + ", ".join(long)
