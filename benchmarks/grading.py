@@ -11,6 +11,9 @@ unmodified and broken notebooks in turn, generated from the source notebooks by
    (sequential, its own CLI, the course's configuration and per-TP cell timeout);
 2. **this repository**: ``graders.grade.grade_course(jobs=n)``, as ``make grade JOBS=n``.
 
+Both courses are released before the clock starts (``nbgrader generate_assignment`` for
+the first, ``make release``'s ``release.generate`` for the second): the gradebook exists.
+
 It checks that both give every student the same points on every test cell (a missing
 nbgrader score counts as 0), and prints wall time, submissions per minute, the speed-up,
 the peak memory of each (the grader and all its kernels, sampled), and the projections
@@ -133,9 +136,14 @@ def plain_nbgrader(root: Path, tp_ids: list[str]) -> dict:
 
 
 def this_grader(root: Path, tp_ids: list[str], jobs: int) -> dict:
+    from graders.course import release
     from graders.grade import grade_course
 
     course = Course(root)
+    # released first, as plain nbgrader's course is (its generate_assignment is not timed
+    # either): the gradebook exists when grading starts (nbgrader creates a new one with
+    # a 1.5 s `alembic heads` subprocess, once per course)
+    release.generate(course, tp_ids)
     t0 = time.perf_counter()
     with PeakMemory() as mem:
         graded = grade_course(course, tp_ids, progress=False, jobs=jobs)
@@ -242,7 +250,9 @@ def main(argv=None) -> int:
                   f"(kernel, import torch, the notebook's cells) {median(ours['runs']):.1f} s; "
                   f"floor (bare kernel + import torch) {floor:.2f} s")
         if differ:
-            print(f"POINTS DIFFER on {len(differ)} test cells, e.g. {differ[:5]}")
+            shown = [(*k, plain["points"].get(k), ours["points"].get(k)) for k in differ[:5]]
+            print(f"POINTS DIFFER on {len(differ)} test cells, e.g. (student, TP, cell, "
+                  f"plain, ours): {shown}")
             return 1
         print(f"identical points on all {len(keys)} graded test cells")
         return 0

@@ -246,3 +246,35 @@ def test_a_notebook_with_no_answer_runs_once_per_grading_run(toy_course_copy):
             [(o.grade_id, o.passed, o.message) for o in got["gina"].exercises], s
     assert "kernel_start_s" not in got["hana"].timings     # a copy: no kernel of its own
     assert (course.autograded_dir / "iris" / tp.id / toy_course.NOTEBOOK).is_file()
+
+
+def test_submissions_are_prepared_one_at_a_time(toy_course_copy, monkeypatch):
+    """Parallel grading prepares one submission at a time (ast.parse is not thread-safe
+    in CPython 3.11: two at once fail now and then with "AST constructor recursion depth
+    mismatch"); the kernels still run in parallel."""
+    import threading
+    import time
+
+    from graders.grading import autograde
+
+    course = toy_course_copy
+    for i, student in enumerate(("alice", "bob", "carol", "dave")):
+        submit(course, student, answered(course, square=f"return x * x + {i} * 0"))
+    inside, overlaps, real = [0], [], autograde.prepare
+    lock = threading.Lock()
+
+    def slow_prepare(*a, **k):
+        with lock:
+            inside[0] += 1
+            overlaps.append(inside[0])
+        time.sleep(0.3)   # a wide window for another thread to come in
+        try:
+            return real(*a, **k)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(autograde, "prepare", slow_prepare)
+    got = grade_course(course, progress=False, jobs=2)
+    assert all(r.grade == 2 for r in got if r.handed_in), [(r.student, r.reason) for r in got]
+    assert max(overlaps) == 1, f"{max(overlaps)} submissions were prepared at once"

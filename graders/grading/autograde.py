@@ -38,6 +38,14 @@ from .results import Result
 from .submissions import Submission
 
 
+#: One submission is prepared at a time (about 20 ms each; the kernels run in parallel):
+#: CPython 3.11's AST constructor keeps its recursion depth per interpreter, not per
+#: thread, and ``ast.parse`` in two threads at once (normalise, integrity) fails now and
+#: then with "SystemError: AST constructor recursion depth mismatch" (seen in class runs
+#: with JOBS=2: a student's "grading failed").
+_PREPARING = threading.Lock()
+
+
 class Grader:
     def __init__(self, course: Course, engine: Engine | None = None):
         self.course = course
@@ -101,7 +109,8 @@ class Grader:
         result = Result(student, tp.id, 0, "", sandbox=list(self.protections))
 
         t0 = time.perf_counter()
-        prep = prepare(self.course, tp, sub, release_nbs, source_nbs)
+        with _PREPARING:
+            prep = prepare(self.course, tp, sub, release_nbs, source_nbs)
         result.submitted_at = prep.submitted_at
         result.repairs, result.integrity = prep.repairs, prep.integrity
         result.flags = prep.flags
