@@ -12,6 +12,7 @@ from .course.config import DEMO, ROOT, Course, InputError, course_root
 from .grading import results
 from .publish import export
 
+
 def cmd_release(args) -> int:
     course = Course(args.root)
     tps = [course.released_tp(t) for t in args.tp] if args.tp else course.released_tps
@@ -37,7 +38,7 @@ def cmd_data_cells(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grade import REGRADE_REPORT, default_jobs, format_changes, run_course
+    from .grade import default_jobs, run_course
 
     course = Course(args.root)
     t0 = time.perf_counter()

@@ -7,6 +7,7 @@ setting of its own.
 from __future__ import annotations
 
 import importlib.util
+import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,19 @@ def course_root(explicit: str | None) -> tuple[Path, str | None]:
         return DEMO, (f"no submitted/ nor results/ in {ROOT}: using the demo course "
                       f"({DEMO}); COURSE=folder (--root) chooses another")
     return ROOT, None
+
+
+def announced_course(explicit: str | None) -> Path | None:
+    """``course_root`` for a verb that parses its own options (report, export): the
+    fallback's note said on stderr; None, after a one-line error, when the folder is not
+    there."""
+    root, note = course_root(explicit)
+    if note:
+        print(note, file=sys.stderr)
+    if not root.is_dir():
+        print(f"error: no course folder at {root}", file=sys.stderr)
+        return None
+    return root
 
 
 class InputError(ValueError):

@@ -206,13 +206,10 @@ def main(argv=None) -> int:
     parser.add_argument("--with-mark", action="store_true",
                         help="add the TP mark column (the LMS may count it in its total)")
     args = parser.parse_args(argv)
-    from ..course.config import course_root
+    from ..course.config import announced_course
 
-    root, note = course_root(args.root)   # `make demo && make export` on a fresh clone
-    if note:
-        print(note, file=sys.stderr)
-    if not root.is_dir():
-        print(f"error: no course folder at {root}", file=sys.stderr)
+    root = announced_course(args.root)   # `make demo && make export` on a fresh clone
+    if root is None:
         return 2
     try:
         path = write(Course(root), args.format.strip().lower(),

@@ -120,13 +120,10 @@ def main(argv=None) -> int:
                         help="leave out the similarity section (faster)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    from ..course.config import course_root
+    from ..course.config import announced_course
 
-    root, note = course_root(args.root)   # `make demo && make report` on a fresh clone
-    if note:
-        print(note, file=sys.stderr)
-    if not root.is_dir():
-        print(f"error: no course folder at {root}", file=sys.stderr)
+    root = announced_course(args.root)   # `make demo && make report` on a fresh clone
+    if root is None:
         return 2
     course = Course(root)
     try:

@@ -192,8 +192,6 @@ def _exercises(course: Course) -> list[tuple[TP, dict]]:
 
 def _number(query: str) -> str | None:
     """``4``, ``"4"``, ``"Exercise 4"``, ``"exercise 2a"`` -> ``"4"`` / ``"2a"``; else None."""
-    import re
-
     m = re.fullmatch(r"(?:exercise\s*)?(\d+(?:\.\d+)*[a-z]?)\.?", query.strip(), re.I)
     return m.group(1).lower() if m else None
 
