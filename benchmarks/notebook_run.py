@@ -8,6 +8,7 @@ engine's matplotlib backend shows nothing), and the printed output.
 """
 from __future__ import annotations
 
+import json
 import platform
 import shutil
 import sys
@@ -19,6 +20,19 @@ sys.path.insert(0, str(ROOT))
 from graders.grading import execute  # noqa: E402
 
 MARK = "BENCHMARK_CELL_DONE "
+
+#: Where every benchmark keeps its figures (the README quotes them).
+OUT = ROOT / "benchmarks" / "out"
+
+
+def record(name: str, result: dict, prefix: str = "") -> Path:
+    """Print ``result`` as one JSON line (after ``prefix``) and keep it in
+    ``benchmarks/out/<name>.json``; returns the folder."""
+    line = json.dumps(result)
+    print(prefix + line)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.json").write_text(line + "\n")
+    return OUT
 
 
 def cpu_model() -> str:

@@ -32,7 +32,7 @@ from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
+from notebook_run import cpu_model, record  # noqa: E402 (one definition, with the other benchmarks)
 sys.path.insert(0, str(ROOT))
 from graders.grading import execute, outcomes  # noqa: E402
 
@@ -93,11 +93,7 @@ def main() -> None:
         "all_tests_passed": not failed and not errors, "failed_tests": failed, "errors": errors,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    line = json.dumps(result)
-    print(line)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "tp3_full_run.json").write_text(line + "\n")
+    out = record("tp3_full_run", result)
     nbformat.write(nb, str(out / "tp3_full_run.ipynb"))  # the executed notebook, plots included
 
 

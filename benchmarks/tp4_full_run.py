@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import os
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
+from notebook_run import cpu_model, record  # noqa: E402 (one definition, with the other benchmarks)
 TP = ROOT / "source" / "TP4_gpt"
 
 CONFIGS = {
@@ -223,11 +222,7 @@ def main() -> None:
               f"{run['tokens_per_second']} tokens/s, {run['steps']} steps in {run['wall_seconds']:.0f} s ({run['stop']})",
               file=sys.stderr)
         print(f"--- {run['mode']} sample ---\n{run['sample']}\n", file=sys.stderr)
-    line = json.dumps(result)
-    print(line)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "tp4_full_run.json").write_text(line + "\n")
+    record("tp4_full_run", result)
 
 
 if __name__ == "__main__":

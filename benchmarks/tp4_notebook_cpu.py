@@ -25,7 +25,6 @@ deterministic, the times depend on the machine's load):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -69,11 +68,7 @@ def main() -> None:
         "speed": out.get("tp4_speed", "").strip(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    line = json.dumps(result)
-    print(line)
-    dest = ROOT / "benchmarks" / "out"
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / "tp4_notebook_cpu.json").write_text(line + "\n")
+    notebook_run.record("tp4_notebook_cpu", result)
 
 
 if __name__ == "__main__":

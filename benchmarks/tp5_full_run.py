@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import time
@@ -36,9 +35,8 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from notebook_run import cpu_model  # noqa: E402 (one definition, with the other benchmarks)
+from notebook_run import cpu_model, record  # noqa: E402 (one definition, with the other benchmarks)
 TP = ROOT / "source" / "TP5_convnets"
-OUT = ROOT / "benchmarks" / "out"
 NEEDED = ("tp5_basic_block_solution", "tp5_resnet_solution", "tp5_augment_solution", "tp5_evaluate_solution")
 
 
@@ -158,10 +156,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
         "bf16_channels_last": cuda,
     }
-    line = json.dumps(report)
-    print("TP5_FULL_RUN " + line)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "tp5_full_run.json").write_text(line + "\n")
+    record("tp5_full_run", report, prefix="TP5_FULL_RUN ")
     if not full:
         print("note: not the full CIFAR-10 (pass --data-dir with the official python batches); the 91.25% "
               "target of ResNet-20 needs the full data, and a GPU to train in minutes.")

@@ -19,7 +19,6 @@ One JSON line goes to stdout and to ``benchmarks/out/tp5_notebook_cpu.json``; th
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -32,7 +31,7 @@ import notebook_run  # noqa: E402
 from notebook_run import cell_text, cpu_model, grade_id  # noqa: E402
 
 TP = ROOT / "source" / "TP5_convnets"
-OUT = ROOT / "benchmarks" / "out"
+OUT = notebook_run.OUT
 LONG_CELLS = ("tp5_data", "tp5_gradnorm", "tp5_experiment")
 
 
@@ -64,9 +63,7 @@ def main() -> None:
         "notebook_wall_seconds": round(wall, 1),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    line = json.dumps(result)
-    print(line)
-    (OUT / "tp5_notebook_cpu.json").write_text(line + "\n")
+    notebook_run.record("tp5_notebook_cpu", result)
 
 
 if __name__ == "__main__":
